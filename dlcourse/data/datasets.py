@@ -189,10 +189,12 @@ def _split_validation(x, y, validation_split, seed):
 
 
 def _limit(x, y, limit, seed):
-    if limit is None or limit >= len(x):
+    if limit is None:
         return x, y
     if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
         raise ValueError(f"limit must be a positive integer or None; got {limit!r}")
+    if limit >= len(x):
+        return x, y
     order = np.random.default_rng(seed).permutation(len(x))[:limit]
     return x[order], y[order]
 

@@ -22,73 +22,11 @@ import math
 import os
 import time
 from dataclasses import dataclass, field
-from numbers import Integral
 from typing import Callable
 
 from dlcourse.data import ImageData
-from dlcourse.train.devices import JIT_CHOICES, STRATEGIES, resolve_jit_compile, resolve_strategy
-
-OPTIMIZERS = ("adam", "adamw", "sgd", "rmsprop")
-SCHEDULES = ("constant", "warmup_cosine")
-SGD_MOMENTUM = 0.9
-
-
-def _check_positive_int(name, value):
-    if isinstance(value, bool) or not isinstance(value, Integral) or value < 1:
-        raise ValueError(f"{name} must be a positive integer; got {value!r}")
-
-
-@dataclass(frozen=True)
-class TrainConfig:
-    """How to train: saved as ``config.json`` in the run directory.
-
-    The defaults are the course's recipe for small image classifiers: Adam with a short linear
-    warm-up then cosine decay (학습률 스케줄) of a higher peak rate, on batches of 256. On MNIST it
-    reaches 99% test accuracy with the notes' CNN in less wall time than the notes' recipe
-    (`NOTES_RECIPE`: constant Adam 1e-3, batch 128, 4 epochs); see benchmarks/bench_recipes.py.
-    """
-
-    epochs: int = 3
-    batch_size: int = 256
-    optimizer: str = "adam"
-    learning_rate: float = 4e-3
-    schedule: str = "warmup_cosine"
-    warmup_fraction: float = 0.1
-    weight_decay: float = 0.0
-    early_stopping_patience: int | None = 5
-    jit_compile: object = "auto"
-    strategy: str = "auto"
-    seed: int | None = 0
-    tensorboard: bool = True
-    verbose: object = "auto"
-
-    def __post_init__(self):
-        _check_positive_int("epochs", self.epochs)
-        _check_positive_int("batch_size", self.batch_size)
-        if self.optimizer not in OPTIMIZERS:
-            raise ValueError(f"optimizer must be one of {OPTIMIZERS}; got {self.optimizer!r}")
-        if self.schedule not in SCHEDULES:
-            raise ValueError(f"schedule must be one of {SCHEDULES}; got {self.schedule!r}")
-        if not (isinstance(self.learning_rate, (int, float)) and self.learning_rate > 0):
-            raise ValueError(f"learning_rate must be a positive number; got {self.learning_rate!r}")
-        if not 0 <= self.warmup_fraction < 1:
-            raise ValueError(f"warmup_fraction must be in [0, 1); got {self.warmup_fraction!r}")
-        if self.weight_decay < 0:
-            raise ValueError(f"weight_decay must be >= 0; got {self.weight_decay!r}")
-        if self.early_stopping_patience is not None:
-            _check_positive_int("early_stopping_patience", self.early_stopping_patience)
-        if self.jit_compile not in JIT_CHOICES:
-            raise ValueError(f"jit_compile must be one of {JIT_CHOICES}; got {self.jit_compile!r}")
-        if not isinstance(self.strategy, str) or self.strategy not in STRATEGIES:
-            raise ValueError(f"strategy must be one of {STRATEGIES}; got {self.strategy!r}")
-
-
-# The notes' own recipe for their MNIST CNN.
-NOTES_RECIPE = TrainConfig(
-    epochs=4, batch_size=128, optimizer="adam", learning_rate=1e-3, schedule="constant",
-    early_stopping_patience=None,
-)
-
+from dlcourse.train.config import NOTES_RECIPE, SGD_MOMENTUM, TrainConfig
+from dlcourse.train.devices import resolve_jit_compile, resolve_strategy
 
 @dataclass
 class FitResult:
@@ -109,7 +47,7 @@ def make_optimizer(config: TrainConfig, steps_per_epoch: int):
     """The Keras optimizer and learning-rate schedule that `config` describes."""
     import keras
 
-    total_steps = max(1, config.epochs * steps_per_epoch)
+    total_steps = max(1, config.resolve_epochs(steps_per_epoch) * steps_per_epoch)
     rate = config.learning_rate
     if config.schedule == "warmup_cosine":
         warmup = int(config.warmup_fraction * total_steps)
@@ -236,6 +174,7 @@ def fit(model, data: ImageData, config: TrainConfig | None = None, *, run_dir=No
     check_model_fits_data(model, data)
     jit = resolve_jit_compile(config.jit_compile, strategy)
     steps_per_epoch = math.ceil(len(data.x_train) / config.batch_size)
+    config = dataclasses.replace(config, epochs=config.resolve_epochs(steps_per_epoch))
     with strategy.scope():
         model.compile(
             optimizer=make_optimizer(config, steps_per_epoch),

@@ -1,0 +1,56 @@
+"""Arguments shared by the sub-commands that load data and train."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from dlcourse.data import list_datasets
+from dlcourse.train.config import TrainConfig
+
+_JIT = {"auto": "auto", "on": True, "off": False}
+
+
+def add_data_arguments(parser, default: str | None = "digits"):
+    parser.add_argument("--data", default=default, choices=list_datasets(), help=f"data set (default: {default})")
+    parser.add_argument("--data-path", default=None, help="a local .npz file of the data set (offline use)")
+    parser.add_argument("--image-size", type=int, default=None, help="resize images to SIZE x SIZE")
+    parser.add_argument("--limit", type=int, default=None, help="use at most this many training images")
+
+
+def add_training_arguments(parser):
+    defaults = TrainConfig()
+    parser.add_argument("--epochs", type=int, default=None, help="passes over the training data (default: enough for about "
+                        f"{defaults.min_steps} optimiser steps, at least {defaults.min_epochs} epochs)")
+    parser.add_argument("--batch-size", type=int, default=defaults.batch_size, help=f"(default: {defaults.batch_size})")
+    parser.add_argument("--optimizer", default=defaults.optimizer, help=f"(default: {defaults.optimizer})")
+    parser.add_argument("--lr", type=float, default=defaults.learning_rate, help=f"peak learning rate (default: {defaults.learning_rate})")
+    parser.add_argument("--schedule", default=defaults.schedule, help=f"(default: {defaults.schedule})")
+    parser.add_argument("--jit", choices=sorted(_JIT), default="auto", help="XLA compilation: auto picks it on GPU/TPU only")
+    parser.add_argument("--strategy", default=defaults.strategy, help=f"distribution strategy (default: {defaults.strategy})")
+    parser.add_argument("--seed", type=int, default=defaults.seed, help=f"(default: {defaults.seed})")
+    parser.add_argument("--patience", type=int, default=defaults.early_stopping_patience,
+                        help=f"early-stopping patience in epochs, 0 for none (default: {defaults.early_stopping_patience})")
+    parser.add_argument("--no-tensorboard", action="store_true", help="do not write TensorBoard logs")
+
+
+def train_config_from_args(args) -> TrainConfig:
+    return dataclasses.replace(
+        TrainConfig(),
+        epochs=args.epochs,
+        batch_size=args.batch_size,
+        optimizer=args.optimizer,
+        learning_rate=args.lr,
+        schedule=args.schedule,
+        jit_compile=_JIT[args.jit],
+        strategy=args.strategy,
+        seed=args.seed,
+        early_stopping_patience=args.patience or None,
+        tensorboard=not args.no_tensorboard,
+        verbose=2,
+    )
+
+
+def load_data_from_args(args, **overrides):
+    from dlcourse.data import load_dataset
+
+    return load_dataset(args.data, path=args.data_path, image_size=args.image_size, limit=args.limit, **overrides)
