@@ -18,6 +18,7 @@ Example:
 
 from __future__ import annotations
 
+import time
 from numbers import Integral
 
 
@@ -34,8 +35,9 @@ def train_loop(model, dataset, *, epochs: int = 1, optimizer=None, loss=None, ji
         verbose: print the mean loss after each epoch.
 
     Returns:
-        ``{"loss": [...], "accuracy": [...]}``, the mean training loss and accuracy of each epoch
-        (averaged over examples, as Keras' `fit` reports them).
+        ``{"loss": [...], "accuracy": [...], "seconds": [...]}``: the mean training loss and
+        accuracy of each epoch (averaged over examples, as Keras' `fit` reports them) and its wall
+        time (the first epoch includes tracing and compiling the step).
     """
     import keras
     import tensorflow as tf
@@ -63,12 +65,14 @@ def train_loop(model, dataset, *, epochs: int = 1, optimizer=None, loss=None, ji
         mean_loss.update_state(batch_loss, sample_weight=tf.shape(x)[0])
         accuracy.update_state(y, predictions)
 
-    history = {"loss": [], "accuracy": []}
+    history = {"loss": [], "accuracy": [], "seconds": []}
     for epoch in range(epochs):
+        start = time.perf_counter()
         mean_loss.reset_state()
         accuracy.reset_state()
         for x, y in dataset:
             train_step(x, y)
+        history["seconds"].append(time.perf_counter() - start)
         history["loss"].append(float(mean_loss.result()))
         history["accuracy"].append(float(accuracy.result()))
         if verbose:
