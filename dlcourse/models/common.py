@@ -14,7 +14,8 @@ from numbers import Integral
 
 import keras
 
-BN_EPSILON = 1.001e-5  # keras.applications' batch-norm epsilon, so transplanted weights match
+from dlcourse.blocks.conv import BN_EPSILON  # noqa: F401  (defined with the blocks that use it)
+
 POOLING_CHOICES = (None, "avg", "max")
 
 
@@ -196,3 +197,31 @@ def load_weights(model: keras.Model, weights, build_twin=None) -> keras.Model:
     twin = build_twin(None)
     twin.load_weights(weights)
     return transplant_weights(twin, model)
+
+
+def classifier_head(x, include_top, pooling, classes, classifier_activation, dropout=None):
+    """The keras.applications top: global average pool (+ dropout) + Dense ``predictions``.
+
+    With ``include_top=False`` it returns ``pool_features(x, pooling)`` instead.
+    """
+    if not include_top:
+        return pool_features(x, pooling)
+    x = keras.layers.GlobalAveragePooling2D(name="avg_pool")(x)
+    if dropout:
+        x = keras.layers.Dropout(dropout, name="dropout")(x)
+    return keras.layers.Dense(classes, activation=classifier_activation, name="predictions")(x)
+
+
+def twin_builder(keras_twin, *, include_top, input_shape, pooling, classes, classifier_activation, **kwargs):
+    """A function ``weights -> keras.Model`` building the keras.applications twin `keras_twin`
+    (e.g. ``"ResNet50"``) with the same configuration, for `load_weights`; None without a twin."""
+    if keras_twin is None:
+        return None
+
+    def build(weights):
+        return getattr(keras.applications, keras_twin)(
+            include_top=include_top, weights=weights, input_shape=input_shape, pooling=pooling,
+            classes=classes, classifier_activation=classifier_activation, **kwargs,
+        )
+
+    return build

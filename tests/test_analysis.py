@@ -1,0 +1,139 @@
+"""dlcourse.analysis: parameter and MAC counts against the papers, receptive fields by hand."""
+
+import keras
+import pytest
+
+from dlcourse.analysis import conv_output_size, conv_params, count_macs, count_params, dense_params, receptive_field
+from dlcourse.models import get_model
+
+# The notes' AlexNet table (one GPU, the paper's filters), parameters with biases.
+ALEXNET_TABLE = {
+    "conv1": 34_944,  # 96 11x11x3 filters
+    "conv2": 614_656,  # 256 5x5x96
+    "conv3": 885_120,  # 384 3x3x256
+    "conv4": 1_327_488,  # 384 3x3x384
+    "conv5": 884_992,  # 256 3x3x384
+    "fc6": 37_752_832,  # 6*6*256 -> 4096
+    "fc7": 16_781_312,  # 4096 -> 4096
+    "predictions": 4_097_000,  # 4096 -> 1000
+}
+# Multiply-adds of one 224x224 image as the papers state them (VGG-19: Simonyan & Zisserman via
+# He et al. Table/Fig. 3; ResNets: He et al. Table 1; MobileNets: Howard et al. Table 1, Sandler et al.).
+PAPER_MACS = {
+    "vgg19": 19.6e9,
+    "resnet18": 1.8e9,
+    "resnet34": 3.6e9,
+    "resnet50": 3.8e9,
+    "resnet101": 7.6e9,
+    "resnet152": 11.3e9,
+    "mobilenet": 569e6,
+    "mobilenet_v2": 300e6,
+}
+PAPER_TOLERANCE = 0.02
+# Our exact counts, as README and the lesson print them.
+OUR_MACS = {
+    "vgg19": 19_632_062_464, "resnet18": 1_814_073_344, "resnet34": 3_663_761_408,
+    "resnet50": 3_857_973_248, "resnet101": 7_570_194_432, "resnet152": 11_282_415_616,
+    "mobilenet": 568_740_352, "mobilenet_v2": 300_774_272,
+}
+
+
+def _chain(*layers, shape=(32, 32, 1)):
+    x = inputs = keras.Input(shape)
+    for layer in layers:
+        x = layer(x)
+    return keras.Model(inputs, x)
+
+
+def test_conv_and_dense_params():
+    assert conv_params(3, 3, 128, 64) == 73_728
+    assert conv_params(11, 11, 3, 96, bias=True) == ALEXNET_TABLE["conv1"]
+    assert dense_params(6 * 6 * 256, 4096, bias=True) == ALEXNET_TABLE["fc6"]
+    assert dense_params(4096, 1000) == 4_096_000
+
+
+@pytest.mark.parametrize("size", [5, 28, 32, 227])
+@pytest.mark.parametrize("kernel, stride", [(1, 1), (3, 1), (3, 2), (5, 1), (11, 4), (2, 2)])
+@pytest.mark.parametrize("padding", ["valid", "same"])
+def test_conv_output_size_matches_keras(size, kernel, stride, padding):
+    if kernel > size:
+        return
+    layer = keras.layers.Conv2D(1, kernel, strides=stride, padding=padding)
+    expected = layer.compute_output_shape((None, size, size, 1))[1]
+    assert conv_output_size(size, kernel, stride=stride, padding=padding) == expected
+
+
+def test_conv_output_size_with_explicit_padding_and_bad_input():
+    assert conv_output_size(5, 3) == 3  # the notes' n - f + 1
+    assert conv_output_size(224, 7, stride=2, padding=3) == 112  # ResNet's stem
+    assert conv_output_size(224, 11, stride=4, padding=2) == 55  # AlexNet's conv1 (torchvision)
+    with pytest.raises(ValueError, match="padding must be"):
+        conv_output_size(28, 3, padding="full")
+    with pytest.raises(ValueError, match="kernel must be a positive integer"):
+        conv_output_size(28, 0)
+    with pytest.raises(ValueError, match="larger than the padded input"):
+        conv_output_size(2, 5)
+
+
+def test_alexnet_layer_table_matches_the_notes():
+    table = count_params(get_model("alexnet"))
+    assert table.by_layer == ALEXNET_TABLE
+    assert table.total == 62_378_344
+    assert "conv1" in str(table) and "62,378,344" in str(table)
+
+
+def test_torchvision_alexnet_count():
+    assert get_model("alexnet", variant="torchvision").count_params() == 61_100_840
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", sorted(PAPER_MACS))
+def test_macs_match_the_papers(name):
+    total = count_macs(get_model(name)).total
+    assert total == OUR_MACS[name]
+    assert abs(total / PAPER_MACS[name] - 1) <= PAPER_TOLERANCE
+
+
+def test_macs_by_layer_kind():
+    model = _chain(keras.layers.Conv2D(8, 3, padding="same", name="conv"),
+                   keras.layers.DepthwiseConv2D(3, padding="same", name="dw"),
+                   keras.layers.SeparableConv2D(4, 3, strides=2, padding="same", name="sep"),
+                   keras.layers.BatchNormalization(name="bn"),
+                   keras.layers.GlobalAveragePooling2D(name="gap"),
+                   keras.layers.Dense(10, name="fc"))
+    macs = count_macs(model).by_layer
+    assert macs == {
+        "conv": 32 * 32 * 3 * 3 * 1 * 8,
+        "dw": 32 * 32 * 3 * 3 * 8,
+        "sep": 16 * 16 * (3 * 3 * 8 + 8 * 4),
+        "fc": 4 * 10,
+    }
+
+
+def test_count_macs_needs_a_fixed_input_size():
+    with pytest.raises(ValueError, match="fixed input size"):
+        count_macs(_chain(keras.layers.Conv2D(2, 3), shape=(None, None, 1)))
+
+
+@pytest.mark.parametrize("convs, expected", [(1, 3), (2, 5), (3, 7)])
+def test_stacked_3x3_convs_see_5x5_then_7x7(convs, expected):
+    assert receptive_field(_chain(*[keras.layers.Conv2D(2, 3) for _ in range(convs)])) == expected
+
+
+def test_receptive_field_through_strides_pools_and_dilation():
+    model = _chain(keras.layers.Conv2D(2, 7, strides=2, name="c1"), keras.layers.MaxPooling2D(3, 2, name="p1"),
+                   keras.layers.Conv2D(2, 3, dilation_rate=2, name="c2"), shape=(64, 64, 1))
+    assert receptive_field(model, "c1") == 7
+    assert receptive_field(model, "p1") == 7 + 2 * 2
+    assert receptive_field(model) == 11 + 2 * 2 * 4
+
+
+def test_receptive_field_of_vgg16_and_branches():
+    vgg = get_model("vgg16", include_top=False, input_shape=(32, 32, 3))
+    assert receptive_field(vgg, "block5_conv3") == 196
+    assert receptive_field(vgg) == 212  # after block5_pool
+    resnet = get_model("resnet18", include_top=False, input_shape=(32, 32, 3))
+    # the stem sees 11 (7x7/2 conv, 3x3/2 pool); block 1's two 3x3 convs add 2 * 2 * 4; the identity adds 0
+    assert receptive_field(resnet, "conv2_block1_out") == 11 + 2 * 2 * 4
+    with pytest.raises(ValueError, match="whole image"):
+        receptive_field(get_model("resnet18", input_shape=(32, 32, 3), classes=2), "avg_pool")

@@ -1,0 +1,107 @@
+"""The zoo's behaviour beyond the registry table: bad input, variants, SE and auxiliary heads."""
+
+import inspect
+
+import keras
+import pytest
+
+from dlcourse.blocks import basic_block, bottleneck_block, squeeze_excite
+from dlcourse.models import get_model, list_models, model_entry
+
+ZOO = [name for name in list_models() if model_entry(name).family not in ("basics",)]
+MIN_SIZES = {"alexnet": 63}  # every other zoo model accepts 32x32
+
+
+@pytest.mark.parametrize("name", ZOO)
+def test_too_small_input_names_input_shape_and_minimum(name):
+    minimum = MIN_SIZES.get(name, 32)
+    with pytest.raises(ValueError, match=rf"input_shape \(16, 16, 3\).*at least {minimum}"):
+        get_model(name, input_shape=(16, 16, 3))
+
+
+@pytest.mark.parametrize("name", ZOO)
+def test_keras_applications_signature_and_defaults(name):
+    params = inspect.signature(model_entry(name).builder).parameters
+    defaults = {k: params[k].default for k in ("include_top", "weights", "input_tensor", "input_shape",
+                                               "pooling", "classes", "classifier_activation")}
+    assert defaults == {"include_top": True, "weights": None, "input_tensor": None, "input_shape": None,
+                        "pooling": None, "classes": 1000, "classifier_activation": "softmax"}
+
+
+def test_alexnet_accepts_its_minimum():
+    assert get_model("alexnet", input_shape=(63, 63, 3), classes=2).output_shape == (None, 2)
+
+
+def test_mobilenet_alpha_is_checked():
+    with pytest.raises(ValueError, match=r"alpha.*\(0.25, 0.5, 0.75, 1.0\).*0.3"):
+        get_model("mobilenet", alpha=0.3)
+    with pytest.raises(ValueError, match=r"alpha.*1.4"):
+        get_model("mobilenet_v2", alpha=0.3)
+
+
+def test_mobilenet_docstring_example_count():
+    assert get_model("mobilenet", input_shape=(96, 96, 3), classes=5, alpha=0.25).count_params() == 219_829
+
+
+def test_pooling_without_top_gives_feature_vectors():
+    model = get_model("densenet121", include_top=False, pooling="max", input_shape=(32, 32, 3))
+    assert model.output_shape == (None, 1024)
+    assert get_model("vgg11", include_top=False, input_shape=(64, 64, 3)).output_shape == (None, 2, 2, 512)
+
+
+def test_input_tensor_is_used():
+    tensor = keras.Input((48, 48, 3))
+    assert get_model("resnet18", input_tensor=tensor, classes=4).input_shape == (None, 48, 48, 3)
+
+
+def test_googlenet_auxiliary_classifiers():
+    model = get_model("googlenet", input_shape=(32, 32, 3), classes=7, aux_logits=True)
+    assert model.output_shape == [(None, 7), (None, 7), (None, 7)]
+    plain = get_model("googlenet", input_shape=(32, 32, 3), classes=7)
+    conv_bn = (512 + 528) * 128 + 2 * 4 * 128  # aux1 on inception4a (512), aux2 on 4d (528); BN: 4 per channel
+    fcs = 2 * ((4 * 4 * 128) * 1024 + 1024 + 1024 * 7 + 7)  # fc 2048 -> 1024, fc 1024 -> 7, in each head
+    assert model.count_params() - plain.count_params() == conv_bn + fcs
+    with pytest.raises(ValueError, match="aux_logits"):
+        get_model("googlenet", include_top=False, aux_logits=True)
+
+
+def test_googlenet_aux_parameters_match_torchvision():
+    model = get_model("googlenet", aux_logits=True)
+    trainable = sum(int(keras.ops.size(w)) for w in model.trainable_weights)
+    assert trainable == 13_004_888 + 380_928  # torchvision googlenet(aux_logits=True) + our 5x5 kernels
+
+
+def test_se_adds_the_papers_parameters_to_any_resnet():
+    plain = get_model("resnet50", input_shape=(32, 32, 3)).count_params()
+    se = get_model("se_resnet50", input_shape=(32, 32, 3)).count_params()
+    assert se - plain == 2_530_992
+    assert 25_557_032 + 2_530_992 == 28_088_024  # torchvision's ResNet-50 + SE: the paper's 28.09M
+    se18 = get_model("resnet18", input_shape=(32, 32, 3), se_ratio=16)
+    assert se18.name == "se_resnet18"
+    assert any(layer.name.endswith("_se_excite") for layer in se18.layers)
+    with pytest.raises(ValueError, match="se_ratio"):
+        get_model("resnet34", se_ratio=0)
+
+
+def test_blocks_choose_identity_or_projection_shortcuts():
+    x = keras.Input((8, 8, 64))
+    identity = keras.Model(x, basic_block(x, 64, name="b"))
+    assert not any(layer.name == "b_0_conv" for layer in identity.layers)
+    projection = keras.Model(x, bottleneck_block(x, 64, name="b"))
+    assert projection.get_layer("b_0_conv").kernel.shape == (1, 1, 64, 256)
+    assert projection.output_shape == (None, 8, 8, 256)
+
+
+def test_squeeze_excite_parameter_formula():
+    x = keras.Input((4, 4, 256))
+    model = keras.Model(x, squeeze_excite(x, 16, name="se"))
+    assert model.count_params() == 2 * 256 * 256 // 16 + 256 + 256 // 16
+
+
+def test_cli_models_table_prints_multiply_adds(capsys):
+    from dlcourse.cli import main
+
+    assert main(["models", "--table", "--family", "mobilenet"]) == 0
+    out = capsys.readouterr().out
+    assert "multiply-adds" in out and "568,740,352" in out and "300,774,272" in out
+    assert "Howard et al.: 569M MACs" in out
