@@ -1,0 +1,326 @@
+"""The training checklist's steps, each a function returning a `StepResult` with a verdict and a reason.
+
+The notes' recipe: 1. check the initial loss; 2. overfit a tiny sample; 3. find a learning rate;
+4. a short grid over rates and weight decays; 5. train longer and read the learning curves.
+
+`model` is a registered model name or a function returning a fresh, uncompiled model; each step
+builds its own, seeded from the config, so one step's training never leaks into the next.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from dlcourse.checklist.config import ChecklistConfig
+from dlcourse.checklist.curves import diagnose_learning_curves
+
+
+@dataclass
+class StepResult:
+    """One step's outcome: ``verdict`` is ``"pass"``, ``"warn"`` or ``"fail"``; ``case`` names what was found."""
+
+    step: int
+    name: str
+    verdict: str
+    case: str
+    reason: str
+    details: dict = field(default_factory=dict)
+    curves: dict = field(default_factory=dict)  # series for plots; not printed
+
+    def to_dict(self) -> dict:
+        return {"step": self.step, "name": self.name, "verdict": self.verdict, "case": self.case,
+                "reason": self.reason, "details": self.details}
+
+
+def model_builder(model, data):
+    """A function returning a fresh model for `data`, from a registered name or a builder."""
+    import keras
+
+    if isinstance(model, str):
+        from dlcourse.models import get_model, model_entry
+
+        model_entry(model)  # an unknown name fails here with the registry's message
+        return lambda: get_model(model, input_shape=data.input_shape, classes=data.num_classes)
+    if isinstance(model, keras.Model):
+        raise TypeError("model must be a registered model name or a function returning a fresh model "
+                        "(the checklist trains several from scratch); got a built keras.Model")
+    if callable(model):
+        return model
+    raise TypeError(f"model must be a registered model name or a function returning a model; got {model!r}")
+
+
+def _fresh(build, config, learning_rate, weight_decay=0.0, schedule=None):
+    import keras
+
+    from dlcourse.optim import Adam
+    from dlcourse.train.fit import classification_loss
+
+    keras.utils.set_random_seed(config.seed)
+    model = build()
+    model.compile(optimizer=Adam(schedule or learning_rate, weight_decay=weight_decay or None),
+                  loss=classification_loss(model), metrics=["accuracy"])
+    return model
+
+
+def _finite(values):
+    return all(math.isfinite(v) for v in values)
+
+
+def check_initial_loss(model, data, config: ChecklistConfig = ChecklistConfig()) -> StepResult:
+    """Step 1: the untrained loss should be near log(C) for cross-entropy over C classes.
+
+    A network that has learned nothing should spread its probability evenly, p = 1/C per class,
+    so its cross-entropy is -log(1/C) = log(C) (2.30 for 10 classes). Far above: the untrained
+    model is confidently wrong (inputs not scaled, weights initialised too large); far below: it
+    knows the answer before training (labels leaking into the inputs).
+
+    Args:
+        model: a registered model name or a function returning a fresh model.
+        data: an `ImageData`.
+        config: a `ChecklistConfig`.
+
+    Returns:
+        A `StepResult` with case ``ok``, ``too_high``, ``too_low`` or ``not_finite``.
+
+    Example:
+        >>> check_initial_loss("mlp", load_dataset("digits")).verdict
+        'pass'
+    """
+    build = model_builder(model, data)
+    m = _fresh(build, config, config.tiny_learning_rate)
+    x, y = data.x_train[: config.initial_loss_examples], data.y_train[: config.initial_loss_examples]
+    loss = float(m.evaluate(x, y, batch_size=config.batch_size, verbose=0, return_dict=True)["loss"])
+    expected = math.log(data.num_classes)
+    details = {"initial_loss": loss, "expected": expected, "classes": data.num_classes,
+               "input_range": [float(x.min()), float(x.max())]}
+    said = f"initial loss {loss:.3f} vs log({data.num_classes}) = {expected:.3f}"
+    if not math.isfinite(loss):
+        return StepResult(1, "initial loss", "fail", "not_finite", f"{said}: the loss is not finite before any "
+                          "training; look for NaN or inf in the inputs, or an overflow in the model.", details)
+    ratio = loss / expected
+    details["ratio"] = ratio
+    if ratio > 1 + config.initial_loss_tolerance:
+        hint = (" The inputs reach {:.0f}: scale images to [0, 1].".format(details["input_range"][1])
+                if details["input_range"][1] > 1.5 else "")
+        return StepResult(1, "initial loss", "fail", "too_high", f"{said}: far above, so the untrained model is "
+                          "confidently wrong. Likely a data or initialisation problem: unscaled inputs, or weights "
+                          f"initialised too large (use He/Glorot initialisation, 가중치 초기화).{hint}", details)
+    if ratio < 1 - config.initial_loss_tolerance:
+        return StepResult(1, "initial loss", "fail", "too_low", f"{said}: far below, so the model is right before "
+                          "it has learned anything. Check for labels leaking into the inputs, a single class, or "
+                          "a loss that does not match the labels.", details)
+    return StepResult(1, "initial loss", "pass", "ok", f"{said}: close, so the untrained model spreads its "
+                      "probability evenly over the classes, as it should.", details)
+
+
+def overfit_tiny_sample(model, data, config: ChecklistConfig = ChecklistConfig()) -> StepResult:
+    """Step 2: with no regularisation, a sound setup overfits (과적합) a tiny sample to 100% accuracy.
+
+    If it cannot, training is broken before data or capacity matter: the loss exploding means the
+    learning rate is too high; the loss not falling means a learning rate too low, a bug in the
+    model or loss, dead units from a bad initialisation, or labels that do not match the inputs.
+
+    Args:
+        model: a registered model name or a function returning a fresh model (no dropout wanted).
+        data: an `ImageData`; the first ``config.tiny_sample`` training examples are used.
+        config: a `ChecklistConfig` (``tiny_sample``, ``tiny_steps``, ``tiny_learning_rate``).
+
+    Returns:
+        A `StepResult` with case ``memorised``, ``exploded``, ``not_learning`` or ``too_small``.
+
+    Example:
+        >>> overfit_tiny_sample("mlp", load_dataset("digits")).case
+        'memorised'
+    """
+    build = model_builder(model, data)
+    m = _fresh(build, config, config.tiny_learning_rate)
+    x, y = data.x_train[: config.tiny_sample], data.y_train[: config.tiny_sample]
+    losses = [float(m.train_on_batch(x, y, return_dict=True)["loss"]) for _ in range(config.tiny_steps)]
+    final = m.evaluate(x, y, batch_size=len(x), verbose=0, return_dict=True)
+    acc, loss = float(final["accuracy"]), float(final["loss"])
+    details = {"examples": len(x), "steps": config.tiny_steps, "learning_rate": config.tiny_learning_rate,
+               "first_loss": losses[0], "final_loss": loss, "train_accuracy": acc}
+    curves = {"loss": losses}
+    said = f"{len(x)} examples, {config.tiny_steps} steps at learning rate {config.tiny_learning_rate:g}"
+    if not _finite(losses + [loss]) or loss > 1.5 * losses[0] or max(losses) > 3 * losses[0]:
+        return StepResult(2, "overfit a tiny sample", "fail", "exploded",
+                          f"{said}: the loss exploded ({losses[0]:.3g} -> max {max(losses):.3g}, final {loss:.3g}). "
+                          "The learning rate (학습률) is too high: try 10x lower; also check the inputs are scaled.",
+                          details, curves)
+    if loss > 0.9 * losses[0]:
+        return StepResult(2, "overfit a tiny sample", "fail", "not_learning",
+                          f"{said}: the loss barely fell ({losses[0]:.3f} -> {loss:.3f}). Causes from the notes: "
+                          "learning rate too low, gradients not reaching the weights (a bug, frozen layers), dead "
+                          "units from a bad initialisation, or labels that do not match the inputs.", details, curves)
+    if acc < 1.0:
+        return StepResult(2, "overfit a tiny sample", "warn", "too_small",
+                          f"{said}: training accuracy reached only {acc:.1%} (loss {loss:.3f}). The model may be too "
+                          "small to memorise even this (too little capacity), or needs more steps; make sure "
+                          "regularisation is off for this check.", details, curves)
+    return StepResult(2, "overfit a tiny sample", "pass", "memorised",
+                      f"{said}: 100% training accuracy (loss {losses[0]:.3f} -> {loss:.4f}); the model, loss and "
+                      "optimiser can learn.", details, curves)
+
+
+def lr_range_test(model, data, config: ChecklistConfig = ChecklistConfig()) -> StepResult:
+    """Step 3: the learning-rate range test: raise the rate exponentially each mini-batch, watch the loss.
+
+    Smith, "Cyclical learning rates for training neural networks" (WACV 2017). The suggested
+    learning rate (학습률) is a tenth of the rate where the smoothed loss was lowest: still on the
+    steep, stable part of the curve.
+
+    Args:
+        model: a registered model name or a function returning a fresh model.
+        data: an `ImageData`; mini-batches cycle through all of its training data.
+        config: a `ChecklistConfig` (``lr_min``, ``lr_max``, ``lr_steps``, ``batch_size``).
+
+    Returns:
+        A `StepResult` with case ``found`` or ``no_descent``; ``details["suggested_lr"]`` and
+        ``curves`` (``lr``, ``loss``, ``smoothed``) for the plot.
+
+    Example:
+        >>> lr_range_test("mlp", load_dataset("digits")).details["suggested_lr"]
+    """
+    build = model_builder(model, data)
+    growth = (config.lr_max / config.lr_min) ** (1.0 / max(1, config.lr_steps - 1))
+    m = _fresh(build, config, config.lr_min)
+    rng = np.random.default_rng(config.seed)
+    order = np.concatenate([rng.permutation(len(data.x_train)) for _ in range(
+        math.ceil(config.lr_steps * config.batch_size / len(data.x_train)) + 1)])
+    rates, losses, smoothed = [], [], []
+    average = 0.0
+    for i in range(config.lr_steps):
+        rate = config.lr_min * growth**i
+        m.optimizer.learning_rate.assign(rate)
+        idx = order[i * config.batch_size:(i + 1) * config.batch_size]
+        loss = float(m.train_on_batch(data.x_train[idx], data.y_train[idx], return_dict=True)["loss"])
+        if not math.isfinite(loss):
+            break
+        average = 0.9 * average + 0.1 * loss
+        rates.append(rate)
+        losses.append(loss)
+        smoothed.append(average / (1 - 0.9 ** (i + 1)))  # bias-corrected, as Adam's moments
+        if smoothed[-1] > 4 * min(smoothed):
+            break
+    curves = {"lr": rates, "loss": losses, "smoothed": smoothed}
+    if not smoothed:
+        return StepResult(3, "learning-rate range test", "fail", "no_descent",
+                          "the loss was not finite from the first step, even at the smallest rate.", {}, curves)
+    best = int(np.argmin(smoothed))
+    suggested = rates[best] / 10
+    details = {"suggested_lr": suggested, "lowest_loss_lr": rates[best], "lowest_loss": smoothed[best],
+               "steps": len(rates), "diverged_at_lr": rates[-1] if len(rates) < config.lr_steps else None}
+    if smoothed[best] > 0.9 * smoothed[0]:
+        return StepResult(3, "learning-rate range test", "warn", "no_descent",
+                          f"the loss hardly fell at any rate from {config.lr_min:g} to {rates[-1]:.3g} "
+                          f"({smoothed[0]:.3f} -> best {smoothed[best]:.3f}); look at the data and labels first. "
+                          f"Suggested learning rate anyway: {suggested:.2g}.", details, curves)
+    return StepResult(3, "learning-rate range test", "pass", "found",
+                      f"the smoothed loss was lowest ({smoothed[best]:.3f}) at rate {rates[best]:.3g} "
+                      + (f"and diverged by {rates[-1]:.3g}" if details["diverged_at_lr"] else "")
+                      + f"; suggested learning rate {suggested:.2g} (a tenth of it).", details, curves)
+
+
+def short_grid_search(model, data, learning_rate: float, config: ChecklistConfig = ChecklistConfig()) -> StepResult:
+    """Step 4: a short grid over learning rates around `learning_rate` and weight decays, 1-5 epochs each.
+
+    Args:
+        model: a registered model name or a function returning a fresh model.
+        data: an `ImageData` with a validation split (the grid is judged on validation loss).
+        learning_rate: the centre of the grid (step 3's suggestion).
+        config: a `ChecklistConfig` (``grid_lr_factors``, ``grid_weight_decays``, ``grid_epochs``).
+
+    Returns:
+        A `StepResult` with case ``best_inside`` or ``best_on_edge``; ``details["best"]`` holds
+        the best ``learning_rate`` and ``weight_decay``, ``details["grid"]`` every point.
+
+    Example:
+        >>> short_grid_search("mlp", load_dataset("digits"), 1e-3).details["best"]
+    """
+    build = model_builder(model, data)
+    x_val, y_val = (data.x_val, data.y_val) if len(data.x_val) else (data.x_train, data.y_train)
+    rates = sorted(learning_rate * f for f in config.grid_lr_factors)
+    grid = []
+    for rate in rates:
+        for decay in config.grid_weight_decays:
+            m = _fresh(build, config, rate, decay)
+            m.fit(data.x_train, data.y_train, batch_size=config.batch_size, epochs=config.grid_epochs, verbose=0)
+            scores = m.evaluate(x_val, y_val, batch_size=256, verbose=0, return_dict=True)
+            val_loss = float(scores["loss"]) if math.isfinite(float(scores["loss"])) else float("inf")
+            grid.append({"learning_rate": rate, "weight_decay": decay, "val_loss": val_loss,
+                         "val_accuracy": float(scores["accuracy"])})
+    best = min(grid, key=lambda point: point["val_loss"])
+    details = {"best": {"learning_rate": best["learning_rate"], "weight_decay": best["weight_decay"]},
+               "best_val_loss": best["val_loss"], "best_val_accuracy": best["val_accuracy"], "grid": grid,
+               "epochs": config.grid_epochs}
+    said = (f"{len(grid)} runs of {config.grid_epochs} epoch(s): best learning rate {best['learning_rate']:.2g} with "
+            f"weight decay {best['weight_decay']:g} (validation loss {best['val_loss']:.3f}, accuracy "
+            f"{best['val_accuracy']:.1%})")
+    if not math.isfinite(best["val_loss"]):
+        return StepResult(4, "short grid search", "fail", "all_diverged", f"every run of the grid diverged; lower "
+                          "the learning rates.", details)
+    if len(rates) > 1 and best["learning_rate"] in (rates[0], rates[-1]):
+        return StepResult(4, "short grid search", "warn", "best_on_edge", f"{said}. The best rate is at the edge "
+                          "of the grid: the optimum may lie beyond it; widen grid_lr_factors.", details)
+    return StepResult(4, "short grid search", "pass", "best_inside", f"{said}.", details)
+
+
+def _final_schedule(config, learning_rate, total_steps):
+    from dlcourse.optim import CosineDecay, StepDecay
+
+    if config.final_schedule == "cosine":
+        return CosineDecay(learning_rate, total_steps)
+    if config.final_schedule == "step":
+        return StepDecay(learning_rate, step_size=max(1, total_steps // 3), drop=0.5)
+    return None
+
+
+def train_and_diagnose(model, data, learning_rate: float, weight_decay: float = 0.0,
+                       config: ChecklistConfig = ChecklistConfig(), initial_loss: float | None = None) -> StepResult:
+    """Step 5: train the best settings longer, then read the learning curves (`diagnose_learning_curves`).
+
+    Args:
+        model: a registered model name or a function returning a fresh model.
+        data: an `ImageData`.
+        learning_rate, weight_decay: the settings to train with (step 4's best).
+        config: a `ChecklistConfig` (``final_epochs``, ``final_schedule`` and the diagnosis thresholds).
+        initial_loss: step 1's untrained loss, to judge a flat start.
+
+    Returns:
+        A `StepResult` whose case is one of `dlcourse.checklist.CASES`; ``curves`` holds the history.
+
+    Example:
+        >>> train_and_diagnose("mlp", load_dataset("digits"), 3e-3).case
+        'plateau'
+    """
+    import keras
+
+    build = model_builder(model, data)
+    steps_per_epoch = math.ceil(len(data.x_train) / config.batch_size)
+    schedule = _final_schedule(config, learning_rate, steps_per_epoch * config.final_epochs)
+    m = _fresh(build, config, learning_rate, weight_decay, schedule)
+    rates = []
+    record_rate = keras.callbacks.LambdaCallback(
+        on_epoch_begin=lambda epoch, logs: rates.append(
+            float(keras.ops.convert_to_numpy(schedule(m.optimizer.iterations))) if schedule else learning_rate))
+    has_val = len(data.x_val) > 0
+    history = m.fit(data.x_train, data.y_train, batch_size=config.batch_size, epochs=config.final_epochs,
+                    validation_data=(data.x_val, data.y_val) if has_val else None, callbacks=[record_rate],
+                    verbose=0).history
+    history = {k: [float(v) for v in vs] for k, vs in history.items() if k != "learning_rate"}
+    history["learning_rate"] = rates
+    diagnosis = diagnose_learning_curves(
+        history, initial_loss=initial_loss, target_accuracy=config.target_accuracy,
+        gap_threshold=config.gap_threshold, tolerance=config.tolerance, window=config.window)
+    reason = f"{config.final_epochs} epochs at learning rate {learning_rate:.2g} ({config.final_schedule}): " + diagnosis.reason
+    chance = 1.0 / data.num_classes
+    verdict = diagnosis.verdict
+    if has_val and history["val_accuracy"][-1] < 1.5 * chance and diagnosis.case != "flat_from_start":
+        verdict = "fail"
+        reason += (f" Validation accuracy {history['val_accuracy'][-1]:.1%} is at chance level ({chance:.0%}): "
+                   "the labels may not match the images (shuffled or misaligned labels?).")
+    return StepResult(5, "train longer and diagnose", verdict, diagnosis.case, reason, diagnosis.evidence,
+                      {"history": history})
