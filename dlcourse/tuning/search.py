@@ -1,0 +1,318 @@
+"""Hyperparameter search (하이퍼파라미터 탐색) with keras-tuner: one function for the four strategies.
+
+`search` runs grid search (그리드 탐색), random search (랜덤 탐색), Bayesian optimisation (베이지안
+최적화) or Hyperband over a search space, scoring each trial on the validation split or by its
+K-fold mean (교차 검증), with early stopping inside every trial. The directory receives
+``search_config.json``, keras-tuner's own state under ``trials/``, and ``results.csv`` /
+``results.json`` (one row per finished trial, rewritten as each trial ends).
+
+Resuming is keras-tuner's: the same directory with ``overwrite=False`` reloads the oracle, so
+finished trials are not run again; a trial that was running when the process died is run again
+with the same hyperparameters (keras-tuner puts it on its retry queue).
+
+Distributed search is keras-tuner's too: set ``KERASTUNER_TUNER_ID`` (``chief`` for the process
+holding the oracle, ``tuner0``, ``tuner1``, ... for workers), ``KERASTUNER_ORACLE_IP`` and
+``KERASTUNER_ORACLE_PORT`` and run the same search in every process; the chief hands out trials
+over gRPC and writes the results.
+
+Reference: O'Malley et al., KerasTuner (2019); Bergstra & Bengio, Random search for
+hyper-parameter optimization, JMLR 13 (2012); Li et al., Hyperband, JMLR 18 (2018).
+
+Example:
+    >>> from dlcourse.data import load_dataset
+    >>> result = search("notes_cnn", load_dataset("digits", image_size=8), tuner="bayesian",
+    ...                 max_trials=4, epochs=3, directory="runs/tune-demo")
+    >>> sorted(result.best)[:3]
+    ['batch_size', 'dense_units', 'depth']
+"""
+
+from __future__ import annotations
+
+import copy
+import csv
+import dataclasses
+import json
+import os
+import shutil
+import time
+from dataclasses import dataclass
+
+import keras
+import keras_tuner as kt
+import numpy as np
+from keras_tuner.src.distribute import utils as dist_utils
+from keras_tuner.src.engine import tuner_utils
+
+from dlcourse.data import ImageData
+from dlcourse.tuning.config import HYPERBAND_FACTOR, SearchConfig
+from dlcourse.tuning.spaces import check_search_space, get_hypermodel
+from dlcourse.validation.kfold import kfold_splits, run_folds
+from dlcourse.validation.plotting import finish, new_axes
+
+CONFIG_FILE = "search_config.json"
+RESULTS_CSV = "results.csv"
+RESULTS_JSON = "results.json"
+PLOT_FILE = "objective_by_trial.png"
+PROJECT = "trials"  # keras-tuner's project folder inside the search directory
+TRIAL_INFO = "dlcourse_trial.json"  # who ran a trial, written into keras-tuner's trial folder
+RESULT_FIELDS = ("trial", "objective", "epochs", "seconds", "worker")
+
+
+@dataclass
+class SearchResult:
+    """What `search` returns: one row per finished trial, the best row, and the tuner itself."""
+
+    rows: list
+    best: dict
+    config: SearchConfig
+    directory: str
+    seconds: float
+    tuner: object
+
+    def best_model(self):
+        """The best trial's model, with its best epoch's weights."""
+        return self.tuner.get_best_models(1)[0]
+
+
+class _CourseTuner:
+    """Mixed into each keras-tuner tuner: K-fold scoring, epochs and seconds reported, a line per trial."""
+
+    search_config: SearchConfig
+    report = print
+
+    def run_trial(self, trial, x, y, validation_data=None, **kwargs):
+        start = time.perf_counter()
+        if self.search_config.folds:
+            metrics = self._kfold_trial(trial, x, y, **kwargs)
+        else:
+            histories = super().run_trial(trial, x, y, validation_data=validation_data, **kwargs)
+            metrics = dict(tuner_utils.convert_to_metrics_dict(histories, self.oracle.objective))
+            runs = [len(h.history["loss"]) for h in histories if isinstance(h, keras.callbacks.History)]
+            metrics["epochs"] = float(np.mean(runs)) if runs else float("nan")
+        metrics["seconds"] = time.perf_counter() - start
+        info = {"worker": self.tuner_id, "epochs": metrics["epochs"], "seconds": metrics["seconds"]}
+        with open(os.path.join(self.get_trial_dir(trial.trial_id), TRIAL_INFO), "w") as f:
+            json.dump(info, f)
+        if self.report:
+            self.report(f"[{self.tuner_id}] trial {trial.trial_id}: {self.oracle.objective.name} "
+                        f"{metrics[self.oracle.objective.name]:.4f} ({metrics['epochs']:.0f} epochs, "
+                        f"{metrics['seconds']:.1f} s)", flush=True)
+        return metrics
+
+    def _kfold_trial(self, trial, x, y, callbacks=(), **kwargs):
+        hp = trial.hyperparameters
+        config = self.search_config
+
+        def fit_fold(x_train, y_train, x_held, y_held, fold):
+            model = self.hypermodel.build(hp)  # fresh weights, optimiser and statistics every fold
+            history = self.hypermodel.fit(hp, model, x_train, y_train, validation_data=(x_held, y_held),
+                                          callbacks=self._deepcopy_callbacks(callbacks), **kwargs)
+            held = model.evaluate(x_held, y_held, return_dict=True, verbose=0)
+            return {**{f"val_{k}": v for k, v in held.items()}, "epochs": len(history.history["loss"])}
+
+        cv = run_folds(x, y, fit_fold, config.folds, config.stratified, config.seed)
+        return {**cv.mean, f"{config.objective}_std": cv.std[config.objective]}
+
+
+TUNER_CLASSES = {
+    name: type(f"Course{base.__name__}", (_CourseTuner, base), {})
+    for name, base in (("grid", kt.GridSearch), ("random", kt.RandomSearch),
+                       ("bayesian", kt.BayesianOptimization), ("hyperband", kt.Hyperband))
+}
+
+
+def is_worker() -> bool:
+    """Whether this process is a keras-tuner distributed worker (it holds no oracle)."""
+    return dist_utils.has_chief_oracle() and not dist_utils.is_chief_oracle()
+
+
+def make_tuner(hypermodel, config: SearchConfig, directory):
+    """The keras-tuner tuner `config.tuner` names, reloading any search already in `directory`."""
+    kwargs = dict(
+        hypermodel=hypermodel, objective=kt.Objective(config.objective, config.direction), seed=config.seed,
+        executions_per_trial=config.executions_per_trial, directory=os.fspath(directory),
+        project_name=PROJECT, overwrite=False,
+    )
+    if config.tuner == "hyperband":
+        kwargs.update(max_epochs=config.epochs, factor=HYPERBAND_FACTOR)
+    else:
+        kwargs.update(max_trials=config.max_trials)
+    tuner = TUNER_CLASSES[config.tuner](**kwargs)
+    tuner.search_config = config
+    if isinstance(tuner.oracle, kt.Oracle):  # a worker's oracle is a gRPC client of the chief's
+        end_trial = tuner.oracle.end_trial
+
+        def end_trial_and_write(trial):
+            end_trial(trial)
+            write_results(tuner.oracle, directory)
+
+        tuner.oracle.end_trial = end_trial_and_write
+        tuner.save()  # so a search killed in its first trial still resumes
+    return tuner
+
+
+def _trial_row(oracle, trial, directory) -> dict:
+    info_path = os.path.join(directory, PROJECT, f"trial_{trial.trial_id}", TRIAL_INFO)
+    info = {}
+    if os.path.isfile(info_path):
+        with open(info_path) as f:
+            info = json.load(f)
+    last = {name: trial.metrics.get_last_value(name) for name in ("epochs", "seconds")
+            if trial.metrics.exists(name)}
+    epochs, seconds = last.get("epochs", info.get("epochs")), last.get("seconds", info.get("seconds"))
+    return {"trial": trial.trial_id, "objective": float(trial.score),
+            "epochs": None if epochs is None else float(epochs), "seconds": None if seconds is None else float(seconds),
+            "worker": info.get("worker", ""),
+            "hyperparameters": dict(trial.hyperparameters.values)}
+
+
+def write_results(oracle, directory) -> list:
+    """Write ``results.csv`` and ``results.json``: one row per completed trial of `oracle`, by trial id."""
+    trials = sorted(oracle.trials.values(), key=lambda t: t.trial_id)
+    rows = [_trial_row(oracle, t, directory) for t in trials if t.status == "COMPLETED" and t.score is not None]
+    names = list(dict.fromkeys(name for row in rows for name in row["hyperparameters"]))
+    _atomic_write(os.path.join(directory, RESULTS_JSON), lambda f: json.dump(rows, f, indent=1))
+
+    def write_csv(f):
+        writer = csv.DictWriter(f, fieldnames=list(RESULT_FIELDS) + names)
+        writer.writeheader()
+        for row in rows:
+            writer.writerow({**{k: row[k] for k in RESULT_FIELDS}, **row["hyperparameters"]})
+
+    _atomic_write(os.path.join(directory, RESULTS_CSV), write_csv)
+    return rows
+
+
+def _atomic_write(path, write):
+    # Readers (a user's `tail`, a test polling the file) never see half a table.
+    with open(path + ".tmp", "w", newline="") as f:
+        write(f)
+    os.replace(path + ".tmp", path)
+
+
+def read_results(directory) -> list:
+    """The rows `search` wrote to ``directory/results.json`` (an empty list before the first trial ends)."""
+    path = os.path.join(directory, RESULTS_JSON)
+    if not os.path.isfile(path):
+        return []
+    with open(path) as f:
+        return json.load(f)
+
+
+def _saved_search(config: SearchConfig, model, data: ImageData) -> dict:
+    return {"config": dataclasses.asdict(config), "model": model if isinstance(model, str) else repr(model),
+            "data": data.name, "input_shape": list(data.input_shape)}
+
+
+def _prepare_directory(directory, saved: dict, resume: bool, overwrite: bool):
+    path = os.path.join(directory, CONFIG_FILE)
+    if os.path.isfile(path):
+        if overwrite:
+            shutil.rmtree(os.path.join(directory, PROJECT), ignore_errors=True)
+        elif resume:
+            with open(path) as f:
+                old = json.load(f)
+            old["config"].pop("max_trials", None)  # resuming may extend the budget
+            new = copy.deepcopy(saved)
+            new["config"].pop("max_trials")
+            changed = sorted(k for k in set(old) | set(new) if k != "config" and old.get(k) != new.get(k))
+            changed += sorted(k for k in new["config"] if old["config"].get(k) != new["config"][k])
+            if changed:
+                raise ValueError(f"resume: {directory} holds a search with other settings ({', '.join(changed)}); "
+                                 f"use the same settings or another directory")
+        else:
+            raise ValueError(f"directory {directory} already holds a search: pass resume=True (--resume) to "
+                             f"continue it or overwrite=True (--overwrite) to start again")
+    os.makedirs(directory, exist_ok=True)
+    with open(path, "w") as f:
+        json.dump(saved, f, indent=2)
+
+
+def search(model, data: ImageData, config: SearchConfig | None = None, *, directory, space=None, resume=False,
+           overwrite=False, callbacks=(), report=print, **overrides) -> SearchResult:
+    """Search `model`'s hyperparameters on `data` with the strategy `config.tuner` names.
+
+    Every argument is checked, and the search space built once, before any trial starts.
+
+    Args:
+        model: a search-space name (`list_search_spaces()`: ``notes_cnn``, ``vgg_small``,
+            ``resnet_small`` or any registered model), a `keras_tuner.HyperModel`, or a build
+            function ``hp -> compiled keras.Model``.
+        data: an `ImageData`; trials train on its train split and are scored on its val split, or
+            with ``folds`` on K folds of train and val pooled.
+        config: a `SearchConfig`; `overrides` replace its fields (``tuner="grid"``).
+        directory: where the search's files go.
+        space: a `SearchSpace` narrowing or widening a named search space.
+        resume: continue the search already in `directory` (same settings; max_trials may grow).
+        overwrite: discard the search already in `directory`.
+        callbacks: extra Keras callbacks for every trial (early stopping is added by the config).
+        report: called with one line per finished trial (None for silence).
+
+    Returns:
+        A `SearchResult`; ``result.best["hyperparameters"]`` are the best trial's values.
+
+    Example:
+        >>> search("vgg_small", data, tuner="random", max_trials=3, epochs=2, directory="runs/t").best["objective"]
+        0.9...
+    """
+    unknown = set(overrides) - {f.name for f in dataclasses.fields(SearchConfig)}
+    if unknown:
+        raise TypeError(f"unknown search settings {sorted(unknown)}; see SearchConfig")
+    config = dataclasses.replace(config or SearchConfig(), **overrides)
+    if not isinstance(data, ImageData):
+        raise TypeError(f"data must be an ImageData from dlcourse.data.load_dataset; got {type(data).__name__}")
+    if resume and overwrite:
+        raise ValueError("resume and overwrite exclude each other")
+    hypermodel = get_hypermodel(model, data.input_shape, data.num_classes, space)
+    check_search_space(hypermodel, config.objective)
+    fit_kwargs = {"epochs": config.epochs, "verbose": 0}
+    if config.folds:
+        x, y = np.concatenate([data.x_train, data.x_val]), np.concatenate([data.y_train, data.y_val])
+        kfold_splits(y, config.folds, config.stratified, config.seed)  # k too large etc. fails now
+    else:
+        x, y = data.x_train, data.y_train
+        if config.objective.startswith("val_"):
+            if len(data.x_val) == 0:
+                raise ValueError(f"objective {config.objective!r} needs a validation split, and the data has none: "
+                                 "load it with validation_split > 0, pass folds=K, or use objective='loss'")
+            fit_kwargs["validation_data"] = (data.x_val, data.y_val)
+    directory = os.fspath(directory)
+    if not is_worker():
+        _prepare_directory(directory, _saved_search(config, model, data), resume, overwrite)
+    all_callbacks = list(callbacks)
+    if config.early_stopping_patience:
+        all_callbacks.append(keras.callbacks.EarlyStopping(
+            config.objective, mode=config.direction, patience=config.early_stopping_patience,
+            restore_best_weights=True))
+
+    tuner = make_tuner(hypermodel, config, directory)
+    tuner.report = report
+    start = time.perf_counter()
+    tuner.search(x, y, callbacks=all_callbacks, **fit_kwargs)
+    seconds = time.perf_counter() - start
+    rows = write_results(tuner.oracle, directory) if not is_worker() else []
+    if rows:
+        plot_objective_by_trial({config.tuner: rows}, os.path.join(directory, PLOT_FILE), config.objective)
+    pick = max if config.direction == "max" else min
+    best = pick(rows, key=lambda r: r["objective"]) if rows else {}
+    return SearchResult(rows, best, config, directory, seconds, tuner)
+
+
+def plot_objective_by_trial(results: dict, path=None, objective: str = "val_accuracy", title=None):
+    """Plot each strategy's objective by trial (dots) and the best so far (line); save to `path` if given.
+
+    Args:
+        results: ``{strategy name: rows}`` with rows as `search` returns them.
+
+    Returns:
+        The matplotlib Figure.
+    """
+    pick = np.minimum if objective.endswith("loss") else np.maximum
+    fig, ax = new_axes()
+    for name, rows in results.items():
+        values = np.array([row["objective"] for row in rows], dtype=float)
+        trials = np.arange(1, len(values) + 1)
+        (line,) = ax.plot(trials, pick.accumulate(values), "-", label=f"{name} (best so far)")
+        ax.plot(trials, values, "o", color=line.get_color(), alpha=0.5)
+    ax.set(xlabel="trial", ylabel=objective, title=title or f"{objective} by trial")
+    return finish(fig, ax, path)
