@@ -24,6 +24,7 @@ def plot_learning_curves(history: dict, path, title: str | None = None):
 
     matplotlib.use("Agg", force=False)
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import MaxNLocator
 
     metrics = [k for k in history if not k.startswith("val_") and k not in ("learning_rate", "lr")]
     if not metrics:
@@ -35,6 +36,7 @@ def plot_learning_curves(history: dict, path, title: str | None = None):
         if f"val_{metric}" in history:
             ax.plot(epochs, history[f"val_{metric}"], "s--", label="validation")
         ax.set_xlabel("epoch")
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.set_ylabel(metric)
         ax.grid(alpha=0.3)
         ax.legend()
