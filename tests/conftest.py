@@ -1,6 +1,7 @@
 """Shared fixtures: real data when it is beside the project, skipping cleanly when it is not."""
 
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -33,3 +34,12 @@ def digits8():
     from dlcourse.data import load_dataset
 
     return load_dataset("digits", image_size=8)
+
+
+@pytest.fixture(scope="session")
+def readme_zoo_table():
+    """README.md's model table as ``{name: (parameters, multiply-adds)}``: the numbers it claims."""
+    text = (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
+    rows = re.findall(r"^\| `(\w+)` \| [\dx]+ \| ([\d,]+) \| ([\d,]+) \| .* \|$", text, flags=re.MULTILINE)
+    assert rows, "README.md has no model table"
+    return {name: (int(params.replace(",", "")), int(macs.replace(",", ""))) for name, params, macs in rows}

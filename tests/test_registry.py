@@ -75,6 +75,10 @@ def test_every_registered_model_has_a_reference_count():
     assert sorted(REFERENCE_PARAMS) == sorted(ALL_MODELS)
 
 
+def test_readme_table_states_each_reference_count(readme_zoo_table):
+    assert {name: params for name, (params, _) in readme_zoo_table.items()} == REFERENCE_PARAMS
+
+
 @pytest.mark.parametrize("name", _marked(ALL_MODELS, EXPENSIVE))
 def test_exact_parameter_count_at_default_configuration(name):
     model = get_model(name)
