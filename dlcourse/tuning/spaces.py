@@ -10,7 +10,6 @@ Reference: O'Malley et al., KerasTuner (2019), https://keras.io/keras_tuner/.
 
 Example:
     >>> import keras_tuner as kt
-from keras_tuner.src.engine.hypermodel import get_hypermodel as keras_tuner_hypermodel
     >>> hypermodel = get_hypermodel("vgg_small", input_shape=(8, 8, 1), classes=10)
     >>> hypermodel.build(kt.HyperParameters()).output_shape
     (None, 10)
