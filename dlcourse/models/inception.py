@@ -18,8 +18,8 @@ from __future__ import annotations
 import keras
 
 from dlcourse.blocks import conv_bn_act, inception_aux_classifier, inception_block
-from dlcourse.models.common import check_model_args, classifier_head, load_weights, model_input
-from dlcourse.models.registry import register_model
+from dlcourse.models.common import check_dropout, check_model_args, classifier_head, load_weights, model_input
+from dlcourse.models.registry import model_entry
 
 GOOGLENET_STAGES = (  # Table 1: (1x1, 3x3 reduce, 3x3, 5x5 reduce, 5x5, pool proj), a max-pool between stages
     {"inception3a": (64, 96, 128, 16, 32, 32), "inception3b": (128, 128, 192, 32, 96, 64)},
@@ -30,15 +30,12 @@ GOOGLENET_STAGES = (  # Table 1: (1x1, 3x3 reduce, 3x3, 5x5 reduce, 5x5, pool pr
 )
 GOOGLENET_AUX_AFTER = {"inception4a": "aux1", "inception4d": "aux2"}
 GOOGLENET_DROPOUT = 0.4  # the paper's dropout before the classifier
-GOOGLENET_MIN_SIZE = 32  # five stride-2 steps with "same" padding: 32 -> 1
 
 
 def _max_pool(x, name):
     return keras.layers.MaxPooling2D(3, strides=2, padding="same", name=name)(x)
 
 
-@register_model(family="inception", reference="torchvision googlenet: 6,624,904 + 380,928 (5x5) trainable",
-                default_input_shape=(224, 224, 3))
 def googlenet(include_top=True, weights=None, input_tensor=None, input_shape=None, pooling=None,
               classes=1000, classifier_activation="softmax", aux_logits=False, dropout=GOOGLENET_DROPOUT):
     """GoogLeNet / Inception v1, optionally with its two auxiliary classifiers (보조 분류기).
@@ -47,7 +44,8 @@ def googlenet(include_top=True, weights=None, input_tensor=None, input_shape=Non
         include_top: whether to add the global average pool, dropout and the classifier.
         weights: None or the path of a ``.weights.h5`` file saved from this model.
         input_tensor: optional Keras tensor to use as the image input.
-        input_shape: ``(224, 224, 3)`` by default; height and width at least 32.
+        input_shape: ``(224, 224, 3)`` by default (any size without the top); height and width at
+            least 32.
         pooling: with ``include_top=False``: None, "avg" or "max".
         classes, classifier_activation: of the output layer(s).
         aux_logits: add the auxiliary classifiers after inception4a and inception4d; the model
@@ -63,11 +61,10 @@ def googlenet(include_top=True, weights=None, input_tensor=None, input_shape=Non
     """
     if not isinstance(aux_logits, bool) or (aux_logits and not include_top):
         raise ValueError(f"aux_logits must be True (only with include_top=True) or False; got {aux_logits!r}")
+    check_dropout(dropout)
     input_shape = check_model_args(
-        model_name="googlenet", include_top=include_top, weights=weights, input_tensor=input_tensor,
-        input_shape=input_shape, pooling=pooling, classes=classes,
-        classifier_activation=classifier_activation, default_shape=(224, 224, 3),
-        min_size=GOOGLENET_MIN_SIZE,
+        model_entry("googlenet"), include_top=include_top, weights=weights, input_tensor=input_tensor,
+        input_shape=input_shape, pooling=pooling, classes=classes, classifier_activation=classifier_activation,
     )
     x, inputs = model_input(input_shape, input_tensor)
     x = conv_bn_act(x, 64, 7, strides=2, name="conv1")

@@ -18,10 +18,8 @@ import keras
 
 from dlcourse.blocks import conv_bn_act, depthwise_separable_conv, inverted_residual, make_divisible
 from dlcourse.blocks.mobile import MOBILENET_BN_EPSILON
-from dlcourse.models.common import (
-    check_model_args, classifier_head, load_weights, model_input, pool_features, twin_builder,
-)
-from dlcourse.models.registry import register_model
+from dlcourse.models.common import check_model_args, classifier_head, load_weights, model_input, pool_features
+from dlcourse.models.registry import model_entry
 
 MOBILENET_ALPHAS = (0.25, 0.5, 0.75, 1.0)  # the width multipliers with published weights
 MOBILENET_V2_ALPHAS = (0.35, 0.5, 0.75, 1.0, 1.3, 1.4)
@@ -36,7 +34,6 @@ MOBILENET_V2_STAGES = (  # (expansion t, channels c, repeats n, first stride s),
     (1, 16, 1, 1), (6, 24, 2, 2), (6, 32, 3, 2), (6, 64, 4, 2), (6, 96, 3, 1), (6, 160, 3, 2), (6, 320, 1, 1),
 )
 MOBILENET_V2_LAST_FILTERS = 1280
-MOBILENET_MIN_SIZE = 32  # five stride-2 stages: 32 -> 1
 
 
 def _check_alpha(name, alpha, allowed):
@@ -44,8 +41,6 @@ def _check_alpha(name, alpha, allowed):
         raise ValueError(f"alpha (width multiplier) of {name} must be one of {allowed}; got {alpha!r}")
 
 
-@register_model(family="mobilenet", reference="keras.applications.MobileNet: 4,253,864; Howard et al.: 569M MACs",
-                default_input_shape=(224, 224, 3), keras_twin="MobileNet")
 def mobilenet(include_top=True, weights=None, input_tensor=None, input_shape=None, pooling=None,
               classes=1000, classifier_activation="softmax", alpha=1.0, depth_multiplier=1,
               dropout=MOBILENET_DROPOUT):
@@ -55,7 +50,8 @@ def mobilenet(include_top=True, weights=None, input_tensor=None, input_shape=Non
         include_top: whether to add the global pool, dropout and the 1x1-conv classifier.
         weights: None, ``"imagenet"`` or a ``.weights.h5`` path (from this model or its keras twin).
         input_tensor: optional Keras tensor to use as the image input.
-        input_shape: ``(224, 224, 3)`` by default; height and width at least 32.
+        input_shape: ``(224, 224, 3)`` by default (any size without the top); height and width at
+            least 32.
         pooling: with ``include_top=False``: None, "avg" or "max".
         classes, classifier_activation: of the output layer.
         alpha: the width multiplier, one of `MOBILENET_ALPHAS`.
@@ -70,11 +66,10 @@ def mobilenet(include_top=True, weights=None, input_tensor=None, input_shape=Non
         219829
     """
     _check_alpha("mobilenet", alpha, MOBILENET_ALPHAS)
+    entry = model_entry("mobilenet")
     input_shape = check_model_args(
-        model_name="mobilenet", include_top=include_top, weights=weights, input_tensor=input_tensor,
-        input_shape=input_shape, pooling=pooling, classes=classes,
-        classifier_activation=classifier_activation, default_shape=(224, 224, 3),
-        min_size=MOBILENET_MIN_SIZE, keras_twin="MobileNet",
+        entry, include_top=include_top, weights=weights, input_tensor=input_tensor, input_shape=input_shape,
+        pooling=pooling, classes=classes, classifier_activation=classifier_activation,
     )
     x, inputs = model_input(input_shape, input_tensor)
     x = conv_bn_act(x, int(MOBILENET_STEM_FILTERS * alpha), 3, strides=2, activation="relu6",
@@ -90,15 +85,13 @@ def mobilenet(include_top=True, weights=None, input_tensor=None, input_shape=Non
     else:
         x = pool_features(x, pooling)
     model = keras.Model(inputs, x, name="mobilenet")
-    return load_weights(model, weights, twin_builder(
-        "MobileNet", include_top=include_top, input_shape=input_shape, pooling=pooling, classes=classes,
-        classifier_activation=classifier_activation, alpha=alpha, depth_multiplier=depth_multiplier,
-        dropout=dropout,
-    ))
+    return load_weights(
+        model, weights, entry.keras_twin, include_top=include_top, input_shape=input_shape, pooling=pooling,
+        classes=classes, classifier_activation=classifier_activation, alpha=alpha,
+        depth_multiplier=depth_multiplier, dropout=dropout,
+    )
 
 
-@register_model(family="mobilenet", reference="keras.applications.MobileNetV2: 3,538,984; Sandler et al.: 300M MACs",
-                default_input_shape=(224, 224, 3), keras_twin="MobileNetV2")
 def mobilenet_v2(include_top=True, weights=None, input_tensor=None, input_shape=None, pooling=None,
                  classes=1000, classifier_activation="softmax", alpha=1.0):
     """MobileNetV2: a 3x3 stem, 17 inverted residuals, a 1x1 conv to 1280 channels, classifier.
@@ -107,7 +100,8 @@ def mobilenet_v2(include_top=True, weights=None, input_tensor=None, input_shape=
         include_top: whether to add the global average pool and the classifier.
         weights: None, ``"imagenet"`` or a ``.weights.h5`` path (from this model or its keras twin).
         input_tensor: optional Keras tensor to use as the image input.
-        input_shape: ``(224, 224, 3)`` by default; height and width at least 32.
+        input_shape: ``(224, 224, 3)`` by default (any size without the top); height and width at
+            least 32.
         pooling: with ``include_top=False``: None, "avg" or "max".
         classes, classifier_activation: of the output layer.
         alpha: the width multiplier, one of `MOBILENET_V2_ALPHAS`.
@@ -120,11 +114,10 @@ def mobilenet_v2(include_top=True, weights=None, input_tensor=None, input_shape=
         (None, 10)
     """
     _check_alpha("mobilenet_v2", alpha, MOBILENET_V2_ALPHAS)
+    entry = model_entry("mobilenet_v2")
     input_shape = check_model_args(
-        model_name="mobilenet_v2", include_top=include_top, weights=weights, input_tensor=input_tensor,
-        input_shape=input_shape, pooling=pooling, classes=classes,
-        classifier_activation=classifier_activation, default_shape=(224, 224, 3),
-        min_size=MOBILENET_MIN_SIZE, keras_twin="MobileNetV2",
+        entry, include_top=include_top, weights=weights, input_tensor=input_tensor, input_shape=input_shape,
+        pooling=pooling, classes=classes, classifier_activation=classifier_activation,
     )
     bn = {"bn_epsilon": MOBILENET_BN_EPSILON, "bn_momentum": MOBILENET_V2_BN_MOMENTUM}
     x, inputs = model_input(input_shape, input_tensor)
@@ -142,7 +135,7 @@ def mobilenet_v2(include_top=True, weights=None, input_tensor=None, input_shape=
     x = conv_bn_act(x, last_filters, 1, activation="relu6", name="top", **bn)
     x = classifier_head(x, include_top, pooling, classes, classifier_activation)
     model = keras.Model(inputs, x, name="mobilenet_v2")
-    return load_weights(model, weights, twin_builder(
-        "MobileNetV2", include_top=include_top, input_shape=input_shape, pooling=pooling, classes=classes,
-        classifier_activation=classifier_activation, alpha=alpha,
-    ))
+    return load_weights(
+        model, weights, entry.keras_twin, include_top=include_top, input_shape=input_shape, pooling=pooling,
+        classes=classes, classifier_activation=classifier_activation, alpha=alpha,
+    )

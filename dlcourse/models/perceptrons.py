@@ -17,7 +17,7 @@ import keras
 import numpy as np
 
 from dlcourse.models.common import check_model_args, load_weights, model_input
-from dlcourse.models.registry import register_model
+from dlcourse.models.registry import model_entry
 
 GATE_INPUTS = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], dtype="float32")
 GATE_TRUTH_TABLES = {
@@ -40,7 +40,6 @@ def step(x):
     return keras.ops.cast(keras.ops.greater(x, 0), x.dtype)
 
 
-@register_model(family="basics", reference="Rosenblatt (1958): inputs + 1 weights", default_input_shape=(2,))
 def perceptron(
     include_top=True,
     weights=None,
@@ -66,9 +65,8 @@ def perceptron(
         3
     """
     input_shape = check_model_args(
-        model_name="perceptron", include_top=include_top, weights=weights,
-        input_tensor=input_tensor, input_shape=input_shape, pooling=pooling, classes=classes,
-        classifier_activation=classifier_activation, default_shape=(2,),
+        model_entry("perceptron"), include_top=include_top, weights=weights, input_tensor=input_tensor,
+        input_shape=input_shape, pooling=pooling, classes=classes, classifier_activation=classifier_activation,
     )
     if not include_top:
         raise ValueError("include_top must be True for perceptron: it has no hidden features")
@@ -123,7 +121,6 @@ def xor_network() -> keras.Model:
     return model
 
 
-@register_model(family="basics", reference="the notes' MNIST MLP: 784-128-10 = 101,770", default_input_shape=(28, 28, 1))
 def mlp(
     hidden_units=(128,),
     activation="relu",
@@ -165,11 +162,10 @@ def mlp(
         raise ValueError(
             f"input_shape for mlp must be a vector (features,) or an image (h, w, c); got {input_shape}"
         )
-    default_shape = tuple(input_shape) if input_shape is not None else (28, 28, 1)
     input_shape = check_model_args(
-        model_name="mlp", include_top=include_top, weights=weights, input_tensor=input_tensor,
-        input_shape=input_shape, pooling=pooling, classes=classes,
-        classifier_activation=classifier_activation, default_shape=default_shape,
+        model_entry("mlp"), include_top=include_top, weights=weights, input_tensor=input_tensor,
+        input_shape=input_shape, pooling=pooling, classes=classes, classifier_activation=classifier_activation,
+        default_shape=tuple(input_shape) if input_shape is not None else None,
     )
     x, inputs = model_input(input_shape, input_tensor)
     if len(input_shape) > 1:

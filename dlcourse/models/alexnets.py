@@ -22,8 +22,8 @@ from __future__ import annotations
 
 import keras
 
-from dlcourse.models.common import check_model_args, load_weights, model_input, pool_features
-from dlcourse.models.registry import register_model
+from dlcourse.models.common import check_dropout, check_model_args, load_weights, model_input, pool_features
+from dlcourse.models.registry import model_entry
 
 ALEXNET_FILTERS = {"paper": (96, 256, 384, 384, 256), "torchvision": (64, 192, 384, 256, 256)}
 ALEXNET_KERNELS = (11, 5, 3, 3, 3)
@@ -32,11 +32,8 @@ ALEXNET_CONV1_PAD = 2
 ALEXNET_POOL_AFTER = (1, 2, 5)  # 3x3/2 overlapping max-pools after conv1, conv2, conv5
 ALEXNET_FC_UNITS = 4096
 ALEXNET_DROPOUT = 0.5
-ALEXNET_MIN_SIZE = 63  # the smallest input whose third max-pool still has a 1x1 output
 
 
-@register_model(family="alexnet", reference="the notes' table (paper, one GPU): 62,378,344",
-                default_input_shape=(224, 224, 3))
 def alexnet(include_top=True, weights=None, input_tensor=None, input_shape=None, pooling=None,
             classes=1000, classifier_activation="softmax", variant="paper", dropout=ALEXNET_DROPOUT):
     """AlexNet on one device, with the paper's or torchvision's filter counts.
@@ -45,7 +42,8 @@ def alexnet(include_top=True, weights=None, input_tensor=None, input_shape=None,
         include_top: whether to add Flatten, fc6, fc7 (with dropout) and the classifier.
         weights: None or the path of a ``.weights.h5`` file saved from this model.
         input_tensor: optional Keras tensor to use as the image input.
-        input_shape: ``(224, 224, 3)`` by default; height and width at least 63.
+        input_shape: ``(224, 224, 3)`` by default (any size without the top); height and width at
+            least 63.
         pooling: with ``include_top=False``: None, "avg" or "max".
         classes, classifier_activation: of the output layer.
         variant: ``"paper"`` or ``"torchvision"``, a key of `ALEXNET_FILTERS`.
@@ -60,11 +58,10 @@ def alexnet(include_top=True, weights=None, input_tensor=None, input_shape=None,
     """
     if variant not in ALEXNET_FILTERS:
         raise ValueError(f"variant must be one of {tuple(ALEXNET_FILTERS)}; got {variant!r}")
+    check_dropout(dropout)
     input_shape = check_model_args(
-        model_name="alexnet", include_top=include_top, weights=weights, input_tensor=input_tensor,
-        input_shape=input_shape, pooling=pooling, classes=classes,
-        classifier_activation=classifier_activation, default_shape=(224, 224, 3),
-        min_size=ALEXNET_MIN_SIZE,
+        model_entry("alexnet"), include_top=include_top, weights=weights, input_tensor=input_tensor,
+        input_shape=input_shape, pooling=pooling, classes=classes, classifier_activation=classifier_activation,
     )
     x, inputs = model_input(input_shape, input_tensor)
     x = keras.layers.ZeroPadding2D(ALEXNET_CONV1_PAD, name="conv1_pad")(x)

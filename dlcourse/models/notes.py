@@ -13,16 +13,14 @@ from __future__ import annotations
 
 import keras
 
-from dlcourse.models.common import check_model_args, load_weights, model_input, pool_features
-from dlcourse.models.registry import register_model
+from dlcourse.models.common import check_dropout, check_model_args, load_weights, model_input, pool_features
+from dlcourse.models.registry import model_entry
 
 NOTES_CNN_FILTERS = (32, 64, 64)
 NOTES_CNN_DENSE_UNITS = 64
 NOTES_CNN_DROPOUT = 0.2
-NOTES_CNN_MIN_SIZE = 18  # 18 -> 16 -> 8 -> 6 -> 3 -> 1: the smallest input the three 3x3 convs fit
 
 
-@register_model(family="basics", reference="the notes' Sequential CNN: 93,322", default_input_shape=(28, 28, 1))
 def notes_cnn(
     include_top=True,
     weights=None,
@@ -39,8 +37,9 @@ def notes_cnn(
         include_top: whether to add Flatten, Dense(64), Dropout and the classifier.
         weights: None, or the path of a ``.weights.h5`` file saved from this model.
         input_tensor: optional Keras tensor to use as the image input.
-        input_shape: the image shape, ``(28, 28, 1)`` by default; height and width >= 18.
-        pooling: with ``include_top=False``, None (the 3x3x64 feature map), "avg" or "max".
+        input_shape: the image shape, ``(28, 28, 1)`` by default (any size without the top); height
+            and width >= 18.
+        pooling: with ``include_top=False``, None (the feature map, 3x3x64 at 28x28), "avg" or "max".
         classes: number of classes.
         classifier_activation: the output activation; None returns logits.
         dropout: the dropout rate before the classifier (the notes use 0.2).
@@ -53,13 +52,11 @@ def notes_cnn(
         >>> model.output_shape
         (None, 10)
     """
-    if not 0 <= dropout < 1:
-        raise ValueError(f"dropout must be in [0, 1); got {dropout!r}")
+    check_dropout(dropout)
+    entry = model_entry("notes_cnn")
     input_shape = check_model_args(
-        model_name="notes_cnn", include_top=include_top, weights=weights,
-        input_tensor=input_tensor, input_shape=input_shape, pooling=pooling, classes=classes,
-        classifier_activation=classifier_activation, default_shape=(28, 28, 1),
-        min_size=NOTES_CNN_MIN_SIZE,
+        entry, include_top=include_top, weights=weights, input_tensor=input_tensor, input_shape=input_shape,
+        pooling=pooling, classes=classes, classifier_activation=classifier_activation,
     )
     x, inputs = model_input(input_shape, input_tensor)
     for i, filters in enumerate(NOTES_CNN_FILTERS, start=1):

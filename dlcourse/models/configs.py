@@ -1,0 +1,170 @@
+"""Each registered model's settings and facts, one table per family: the one home of every figure.
+
+timm keeps a ``default_cfgs`` entry beside each model; here each family has one table of
+`ModelEntry` rows: the builder's arguments (``arch``), the keras.applications twin, the reference
+and its figures, the smallest and default input, the task, the backbone feature outputs and the
+preprocessing the published weights expect. The builders, their argument checks, twin loading,
+``dlcourse models``, the README table and the tests all read these rows, and the tests check every
+figure against the built model. Plain data: importing this module imports no Keras.
+
+``params`` is ``count_params()`` at the default configuration (batch norm's moving statistics
+included, as Keras counts them); ``reference_params`` is the reference's own count where it differs
+(torchvision counts trainable parameters only); ``macs`` are our multiply-adds for one image at
+``default_input_shape``; ``reference_macs`` is the paper's figure (within 2%).
+
+Example:
+    >>> RESNET["resnet50"].keras_twin, RESNET["resnet50"].feature_outputs["P5"]
+    ('ResNet50', FeatureOutput(layer='conv5_block3_out', stride=32))
+"""
+
+from __future__ import annotations
+
+from dlcourse.models.registry import FeatureOutput, ModelEntry
+
+IMAGENET_SHAPE = (224, 224, 3)  # the zoo's default input: ImageNet crops
+ZOO_MIN_SIZE = 32  # five stride-2 steps: 32 -> 1 (ResNet, VGG, DenseNet, MobileNets, GoogLeNet)
+
+
+def _pyramid(layers: dict, first_level: int = 2) -> dict:
+    """``{"P2": FeatureOutput(layer, 4), "P3": ...}``: level ``Pk`` is at stride ``2**k`` (keras-hub's names)."""
+    return {f"P{level}": FeatureOutput(layer, 2 ** level) for level, layer in enumerate(layers, start=first_level)}
+
+
+# --- the notes' first models (dlcourse/models/perceptrons.py, notes.py) ---------------------------
+BASICS = {
+    "perceptron": ModelEntry(
+        name="perceptron", family="basics", module="perceptrons", default_input_shape=(2,),
+        reference="Rosenblatt (1958): inputs + 1 weights", params=3, macs=2,
+    ),
+    "mlp": ModelEntry(
+        name="mlp", family="basics", module="perceptrons", default_input_shape=(28, 28, 1),
+        reference="the notes' MNIST MLP: 784-128-10 = 101,770", params=101_770, macs=101_632,
+    ),
+    "notes_cnn": ModelEntry(  # no feature outputs: its valid convs do not divide the input evenly
+        name="notes_cnn", family="basics", module="notes", default_input_shape=(28, 28, 1),
+        min_size=18,  # 18 -> 16 -> 8 -> 6 -> 3 -> 1: the smallest input the three 3x3 convs fit
+        reference="the notes' Sequential CNN: 93,322", params=93_322, macs=2_794_240,
+    ),
+}
+
+# --- AlexNet (dlcourse/models/alexnets.py) ---------------------------------------------------------
+ALEXNET = {
+    "alexnet": ModelEntry(
+        name="alexnet", family="alexnet", module="alexnets", default_input_shape=IMAGENET_SHAPE,
+        min_size=63,  # the smallest input whose third max-pool still has a 1x1 output
+        reference="the notes' table (paper, one GPU): 62,378,344", params=62_378_344, macs=1_135_256_096,
+    ),
+}
+
+
+# --- VGG (dlcourse/models/vgg.py): 3x3 convs per block, the paper's Table 1 ------------------------
+def _vgg(name, convs, params, macs, reference, *, batch_norm=False, keras_twin=None, reference_params=None,
+         reference_macs=None):
+    return ModelEntry(
+        name=name, family="vgg", module="vgg", default_input_shape=IMAGENET_SHAPE, min_size=ZOO_MIN_SIZE,
+        reference=reference, params=params, macs=macs, reference_params=reference_params,
+        reference_macs=reference_macs, keras_twin=keras_twin, preprocessing="caffe" if keras_twin else None,
+        feature_outputs=_pyramid([f"block{i}_pool" for i in range(1, 6)], first_level=1),
+        arch={"convs": convs, "batch_norm": batch_norm},
+    )
+
+
+VGG = {
+    "vgg11": _vgg("vgg11", (1, 1, 2, 2, 2), 132_863_336, 7_609_090_048, "torchvision vgg11: 132,863,336"),
+    "vgg11_bn": _vgg("vgg11_bn", (1, 1, 2, 2, 2), 132_874_344, 7_609_090_048,
+                     "torchvision vgg11_bn: 132,868,840 trainable", batch_norm=True, reference_params=132_868_840),
+    "vgg13": _vgg("vgg13", (2, 2, 2, 2, 2), 133_047_848, 11_308_466_176, "torchvision vgg13: 133,047,848"),
+    "vgg13_bn": _vgg("vgg13_bn", (2, 2, 2, 2, 2), 133_059_624, 11_308_466_176,
+                     "torchvision vgg13_bn: 133,053,736 trainable", batch_norm=True, reference_params=133_053_736),
+    "vgg16": _vgg("vgg16", (2, 2, 3, 3, 3), 138_357_544, 15_470_264_320, "keras.applications.VGG16: 138,357,544",
+                  keras_twin="VGG16"),
+    "vgg16_bn": _vgg("vgg16_bn", (2, 2, 3, 3, 3), 138_374_440, 15_470_264_320,
+                     "torchvision vgg16_bn: 138,365,992 trainable", batch_norm=True, reference_params=138_365_992),
+    "vgg19": _vgg("vgg19", (2, 2, 4, 4, 4), 143_667_240, 19_632_062_464,
+                  "keras.applications.VGG19: 143,667,240; 19.6G MACs (He et al.)", keras_twin="VGG19",
+                  reference_macs=19.6e9),
+    "vgg19_bn": _vgg("vgg19_bn", (2, 2, 4, 4, 4), 143_689_256, 19_632_062_464,
+                     "torchvision vgg19_bn: 143,678,248 trainable", batch_norm=True, reference_params=143_678_248),
+}
+
+# --- GoogLeNet (dlcourse/models/inception.py) ------------------------------------------------------
+INCEPTION = {
+    "googlenet": ModelEntry(
+        name="googlenet", family="inception", module="inception", default_input_shape=IMAGENET_SHAPE,
+        min_size=ZOO_MIN_SIZE, reference="torchvision googlenet: 6,624,904 + 380,928 (5x5) trainable",
+        params=7_020_392, macs=1_582_671_872, reference_params=6_624_904 + 380_928,
+        feature_outputs=_pyramid(["conv2_relu", "inception3b_concat", "inception4e_concat", "inception5b_concat"]),
+    ),
+}
+
+
+# --- ResNet and SE-ResNet (dlcourse/models/resnet.py): He et al. Table 1 ---------------------------
+def _resnet(name, block, stages, use_bias, params, macs, reference, *, family="resnet", keras_twin=None,
+            reference_params=None, reference_macs=None):
+    return ModelEntry(
+        name=name, family=family, module="resnet", default_input_shape=IMAGENET_SHAPE, min_size=ZOO_MIN_SIZE,
+        reference=reference, params=params, macs=macs, reference_params=reference_params,
+        reference_macs=reference_macs, keras_twin=keras_twin, preprocessing="caffe" if keras_twin else None,
+        feature_outputs=_pyramid([f"conv{i}_block{n}_out" for i, n in enumerate(stages, start=2)]),
+        arch={"block": block, "stages": stages, "use_bias": use_bias},
+    )
+
+
+RESNET = {
+    "resnet18": _resnet("resnet18", "basic", (2, 2, 2, 2), False, 11_699_112, 1_814_073_344,
+                        "torchvision resnet18: 11,689,512 trainable; He et al.: 1.8G MACs",
+                        reference_params=11_689_512, reference_macs=1.8e9),
+    "resnet34": _resnet("resnet34", "basic", (3, 4, 6, 3), False, 21_814_696, 3_663_761_408,
+                        "torchvision resnet34: 21,797,672 trainable; He et al.: 3.6G MACs",
+                        reference_params=21_797_672, reference_macs=3.6e9),
+    "resnet50": _resnet("resnet50", "bottleneck", (3, 4, 6, 3), True, 25_636_712, 3_857_973_248,
+                        "keras.applications.ResNet50: 25,636,712; He et al.: 3.8G MACs",
+                        keras_twin="ResNet50", reference_macs=3.8e9),
+    "resnet101": _resnet("resnet101", "bottleneck", (3, 4, 23, 3), True, 44_707_176, 7_570_194_432,
+                         "keras.applications.ResNet101: 44,707,176; He et al.: 7.6G MACs",
+                         keras_twin="ResNet101", reference_macs=7.6e9),
+    "resnet152": _resnet("resnet152", "bottleneck", (3, 8, 36, 3), True, 60_419_944, 11_282_415_616,
+                         "keras.applications.ResNet152: 60,419,944; He et al.: 11.3G MACs",
+                         keras_twin="ResNet152", reference_macs=11.3e9),
+    # ResNet-50 with squeeze-and-excitation (r = 16) in every block: the paper's +2.53M parameters
+    "se_resnet50": _resnet("se_resnet50", "bottleneck", (3, 4, 6, 3), True, 28_167_704, 3_860_488_192,
+                           "Hu et al. 2018: 28.09M without conv biases", family="senet"),
+}
+
+# --- DenseNet-BC (dlcourse/models/densenet.py): dense layers per block, Huang et al. Table 1 -------
+def _densenet(name, blocks, keras_twin, params, macs):
+    return ModelEntry(
+        name=name, family="densenet", module="densenet", default_input_shape=IMAGENET_SHAPE,
+        min_size=ZOO_MIN_SIZE, reference=f"keras.applications.{keras_twin}: {params:,}", params=params,
+        macs=macs, keras_twin=keras_twin, preprocessing="torch",
+        # the last dense layer of blocks 2-4 (before each transition), then the final BN-ReLU
+        feature_outputs=_pyramid([f"conv{i}_block{n}_concat" for i, n in enumerate(blocks[:3], start=2)] + ["relu"]),
+        arch={"blocks": blocks},
+    )
+
+
+DENSENET = {
+    "densenet121": _densenet("densenet121", (6, 12, 24, 16), "DenseNet121", 8_062_504, 2_834_161_664),
+    "densenet169": _densenet("densenet169", (6, 12, 32, 32), "DenseNet169", 14_307_880, 3_359_843_328),
+    "densenet201": _densenet("densenet201", (6, 12, 48, 32), "DenseNet201", 20_242_984, 4_291_365_888),
+}
+
+# --- MobileNet v1 and v2 (dlcourse/models/mobilenets.py) -------------------------------------------
+MOBILENET = {
+    "mobilenet": ModelEntry(
+        name="mobilenet", family="mobilenet", module="mobilenets", default_input_shape=IMAGENET_SHAPE,
+        min_size=ZOO_MIN_SIZE, reference="keras.applications.MobileNet: 4,253,864; Howard et al.: 569M MACs",
+        params=4_253_864, macs=568_740_352, reference_macs=569e6, keras_twin="MobileNet", preprocessing="tf",
+        # the last separable conv before each stride-2 one, then the last (block13)
+        feature_outputs=_pyramid([f"block{i}_pw_relu6" for i in (3, 5, 11, 13)]),
+    ),
+    "mobilenet_v2": ModelEntry(
+        name="mobilenet_v2", family="mobilenet", module="mobilenets", default_input_shape=IMAGENET_SHAPE,
+        min_size=ZOO_MIN_SIZE, reference="keras.applications.MobileNetV2: 3,538,984; Sandler et al.: 300M MACs",
+        params=3_538_984, macs=300_774_272, reference_macs=300e6, keras_twin="MobileNetV2", preprocessing="tf",
+        # the last inverted residual before each stride-2 one, then the 1x1 conv to 1280 channels
+        feature_outputs=_pyramid(["block2_add", "block5_add", "block12_add", "top_relu6"]),
+    ),
+}
+
+FAMILY_TABLES = (BASICS, ALEXNET, VGG, INCEPTION, RESNET, DENSENET, MOBILENET)
