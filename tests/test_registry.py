@@ -1,54 +1,28 @@
 """The registry-wide test table (STYLE.md rule 13): every registered model is built by name, has the
-expected output shape, its exact parameter count, trains one batch with `fit`, and survives a
-``.keras`` save/load round trip with identical outputs. A model missing from `REFERENCE_PARAMS`
-fails: a new model earns its place here."""
+expected output shape, the exact parameter count its row in `dlcourse.models.configs` states, trains
+one batch with `fit`, and survives a ``.keras`` save/load round trip with identical outputs. A model
+whose row states no parameter count fails: a new model earns its place here."""
 
 import inspect
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import keras
 import numpy as np
 import pytest
 
+import dlcourse.models
 from dlcourse.models import get_model, list_models, model_entry
+from dlcourse.models.configs import FAMILY_TABLES
 
-# count_params() at each model's default configuration (224x224x3 and 1000 classes for the zoo),
-# batch norm's moving statistics included, and the reference it is checked against.
-REFERENCE_PARAMS = {
-    "perceptron": 3,  # 2 weights + 1 bias
-    "mlp": 101_770,  # the notes' 784-128-10 MLP
-    "notes_cnn": 93_322,  # the notes' Sequential CNN
-    "alexnet": 62_378_344,  # the notes' AlexNet table, one GPU (torchvision's filters: 61,100,840)
-    "vgg11": 132_863_336,  # torchvision
-    "vgg13": 133_047_848,  # torchvision
-    "vgg16": 138_357_544,  # keras.applications.VGG16
-    "vgg19": 143_667_240,  # keras.applications.VGG19
-    "vgg11_bn": 132_868_840 + 5_504,  # torchvision (trainable) + BN moving mean/variance
-    "vgg13_bn": 133_053_736 + 5_888,
-    "vgg16_bn": 138_365_992 + 8_448,
-    "vgg19_bn": 143_678_248 + 11_008,
-    "googlenet": 6_624_904 + 380_928 + 14_560,  # torchvision + 5x5 kernels (paper) + BN statistics
-    "resnet18": 11_689_512 + 9_600,  # torchvision (trainable) + BN moving mean/variance
-    "resnet34": 21_797_672 + 17_024,
-    "resnet50": 25_636_712,  # keras.applications.ResNet50
-    "resnet101": 44_707_176,  # keras.applications.ResNet101
-    "resnet152": 60_419_944,  # keras.applications.ResNet152
-    "se_resnet50": 25_636_712 + 2_530_992,  # ResNet50 + SE (r = 16), the paper's +2.53M
-    "densenet121": 8_062_504,  # keras.applications.DenseNet121
-    "densenet169": 14_307_880,  # keras.applications.DenseNet169
-    "densenet201": 20_242_984,  # keras.applications.DenseNet201
-    "mobilenet": 4_253_864,  # keras.applications.MobileNet
-    "mobilenet_v2": 3_538_984,  # keras.applications.MobileNetV2
-}
-# The trainable parameters of torchvision's models (torchvision does not count BN statistics).
-TORCHVISION_TRAINABLE = {
-    "vgg11_bn": 132_868_840, "vgg13_bn": 133_053_736, "vgg16_bn": 138_365_992, "vgg19_bn": 143_678_248,
-    "resnet18": 11_689_512, "resnet34": 21_797_672, "googlenet": 6_624_904 + 380_928,
-}
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
 SMALL_CLASSES = 3
 SMALL_SHAPES = {"alexnet": (64, 64, 3)}  # the zoo's other models accept 32x32 (CIFAR size)
 SMALL_KWARGS = {"perceptron": {"classifier_activation": "sigmoid"}}  # the step function has no gradient
-EXPENSIVE = {name for name, count in REFERENCE_PARAMS.items() if count > 10_000_000}
 ALL_MODELS = list_models()
+EXPENSIVE = {name for name in ALL_MODELS if model_entry(name).params > 10_000_000}
 
 
 def _marked(names, expensive):
@@ -71,22 +45,56 @@ def _trainable(model):
     return sum(int(np.prod(w.shape)) for w in model.trainable_weights)
 
 
-def test_every_registered_model_has_a_reference_count():
-    assert sorted(REFERENCE_PARAMS) == sorted(ALL_MODELS)
+def test_every_registered_model_states_its_figures():
+    for name in ALL_MODELS:
+        entry = model_entry(name)
+        assert entry.params > 0 and entry.macs > 0 and entry.reference, name
+        assert entry.task == "classification"
 
 
-def test_readme_table_states_each_reference_count(readme_zoo_table):
-    assert {name: params for name, (params, _) in readme_zoo_table.items()} == REFERENCE_PARAMS
+def test_each_table_row_is_registered_under_its_own_name_and_builder():
+    rows = [name for table in FAMILY_TABLES for name in table]
+    assert sorted(rows) == ALL_MODELS  # each model in one table, once
+    for table in FAMILY_TABLES:
+        for name, entry in table.items():
+            assert entry.name == name
+            builder = entry.builder
+            assert builder.__name__ == name and builder.__module__ == f"dlcourse.models.{entry.module}"
+            assert getattr(dlcourse.models, name) is builder  # not the module of the same name
+
+
+def test_listing_the_registry_imports_no_keras():
+    code = (
+        "import sys\n"
+        "from dlcourse.models import list_models, model_entry\n"
+        "entries = [model_entry(name) for name in list_models()]\n"
+        "assert len(entries) > 20 and all(e.params for e in entries)\n"
+        "heavy = sorted(m for m in sys.modules if m.split('.')[0] in ('keras', 'tensorflow'))\n"
+        "print(heavy[:5])\n"
+        "sys.exit(1 if heavy else 0)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], cwd=PROJECT_ROOT, capture_output=True, text=True,
+                            env={**os.environ, "PYTHONPATH": str(PROJECT_ROOT)})
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_readme_table_states_each_row(readme_zoo_table):
+    readme = (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
+    assert sorted(readme_zoo_table) == ALL_MODELS
+    for name in ALL_MODELS:
+        e = model_entry(name)
+        assert f"| `{name}` | {e.input_size} | {e.params:,} | {e.macs:,} | {e.reference} |" in readme, name
 
 
 @pytest.mark.parametrize("name", _marked(ALL_MODELS, EXPENSIVE))
 def test_exact_parameter_count_at_default_configuration(name):
+    entry = model_entry(name)
     model = get_model(name)
-    assert model.count_params() == REFERENCE_PARAMS[name]
-    if name in TORCHVISION_TRAINABLE:
-        assert _trainable(model) == TORCHVISION_TRAINABLE[name]
-    if len(model_entry(name).default_input_shape) == 3:
-        assert model.input_shape == (None, *model_entry(name).default_input_shape)
+    assert model.count_params() == entry.params
+    if entry.reference_params is not None:  # torchvision's count: the trainable parameters
+        assert entry.reference_params != entry.params
+        assert _trainable(model) == entry.reference_params
+    assert model.input_shape == (None, *entry.default_input_shape)
     assert model.output_shape == (None, _default_classes(name))
 
 

@@ -3,20 +3,32 @@
 import inspect
 
 import keras
+import numpy as np
 import pytest
 
 from dlcourse.blocks import basic_block, bottleneck_block, squeeze_excite
 from dlcourse.models import get_model, list_models, model_entry
 
 ZOO = [name for name in list_models() if model_entry(name).family not in ("basics",)]
-MIN_SIZES = {"alexnet": 63}  # every other zoo model accepts 32x32
+SMALL_ZOO = ["alexnet", "vgg11", "googlenet", "resnet18", "densenet121", "mobilenet", "mobilenet_v2"]
 
 
 @pytest.mark.parametrize("name", ZOO)
 def test_too_small_input_names_input_shape_and_minimum(name):
-    minimum = MIN_SIZES.get(name, 32)
+    minimum = model_entry(name).min_size
     with pytest.raises(ValueError, match=rf"input_shape \(16, 16, 3\).*at least {minimum}"):
         get_model(name, input_shape=(16, 16, 3))
+    with pytest.raises(ValueError, match=rf"at least {minimum}"):
+        get_model(name, input_shape=(minimum - 1, minimum, 3))
+
+
+@pytest.mark.parametrize("name", [*SMALL_ZOO, "notes_cnn"])
+def test_smallest_input_in_the_table_builds_and_runs(name):
+    minimum = model_entry(name).min_size
+    channels = model_entry(name).default_input_shape[-1]
+    model = get_model(name, input_shape=(minimum, minimum, channels), classes=2)
+    assert model.output_shape == (None, 2)
+    assert model.predict(np.zeros((1, minimum, minimum, channels), "float32"), verbose=0).shape == (1, 2)
 
 
 @pytest.mark.parametrize("name", ZOO)
@@ -28,8 +40,12 @@ def test_keras_applications_signature_and_defaults(name):
                         "pooling": None, "classes": 1000, "classifier_activation": "softmax"}
 
 
-def test_alexnet_accepts_its_minimum():
-    assert get_model("alexnet", input_shape=(63, 63, 3), classes=2).output_shape == (None, 2)
+def test_vgg_dropout_is_reachable_from_the_public_builder():
+    model = get_model("vgg11", input_shape=(32, 32, 3), classes=3, dropout=0.5)
+    assert [layer.rate for layer in model.layers if isinstance(layer, keras.layers.Dropout)] == [0.5, 0.5]
+    assert not any(isinstance(layer, keras.layers.Dropout) for layer in get_model("vgg11", input_shape=(32, 32, 3)).layers)
+    with pytest.raises(ValueError, match=r"dropout must be in \[0, 1\)"):
+        get_model("vgg16", dropout=1.0)
 
 
 def test_mobilenet_alpha_is_checked():
@@ -98,10 +114,24 @@ def test_squeeze_excite_parameter_formula():
     assert model.count_params() == 2 * 256 * 256 // 16 + 256 + 256 // 16
 
 
-def test_cli_models_table_prints_multiply_adds(capsys):
+def test_cli_models_table_prints_the_readme_columns_from_the_table(capsys):
     from dlcourse.cli import main
 
     assert main(["models", "--table", "--family", "mobilenet"]) == 0
-    out = capsys.readouterr().out
-    assert "multiply-adds" in out and "568,740,352" in out and "300,774,272" in out
-    assert "Howard et al.: 569M MACs" in out
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].split() == ["name", "input", "parameters", "multiply-adds", "checked", "against"]
+    assert lines[1].split()[:4] == ["mobilenet", "224x224x3", "4,253,864", "568,740,352"]
+    assert lines[2].split()[:4] == ["mobilenet_v2", "224x224x3", "3,538,984", "300,774,272"]
+    assert lines[1].endswith(model_entry("mobilenet").reference)
+    assert len(lines) == 3
+
+
+def test_cli_models_lists_every_model_with_family_task_and_parameters(capsys):
+    from dlcourse.cli import main
+
+    assert main(["models"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].split()[:4] == ["name", "family", "task", "parameters"]
+    rows = {line.split()[0]: line.split()[1:4] for line in lines[1:]}
+    assert rows["resnet50"] == ["resnet", "classification", "25,636,712"]
+    assert sorted(rows) == list_models()

@@ -200,7 +200,7 @@ def get_backbone(name: str, input_shape=None, weights=None, **kwargs):
 
     Example:
         >>> backbone = get_backbone("resnet18", input_shape=(64, 64, 3))
-        >>> {level: tuple(shape) for level, shape in backbone.output_shape.items()}["P5"]
+        >>> {level: tuple(feature.shape) for level, feature in backbone.output.items()}["P5"]
         (None, 2, 2, 512)
     """
     entry = model_entry(name)
