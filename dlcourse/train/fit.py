@@ -175,11 +175,11 @@ def _check_data(data, validation_data):
     )
 
 
-def _describe_model(model, name, model_args, built) -> dict:
+def _describe_model(name, model_args, data, built) -> dict:
     if name is not None:
-        return {"name": name, "args": _jsonable(model_args)}
-    return {"name": built.name, "class": f"{type(built).__module__}.{type(built).__qualname__}",
-            "parameters": int(built.count_params())}
+        return {"name": name, "args": _jsonable(builder_args(model_args, data))}
+    # A model object: its class and size (Keras renames repeated models: model, model_1 ...).
+    return {"class": f"{type(built).__module__}.{type(built).__qualname__}", "parameters": int(built.count_params())}
 
 
 def _jsonable(value):
@@ -270,7 +270,7 @@ def _train(model, data, config, task_name, run, validation_data, model_args, cal
     config = dataclasses.replace(config, epochs=config.resolve_epochs(steps_per_epoch))
     jit = resolve_jit_compile(config.jit_compile, strategy)
     new_record = {
-        "dlcourse_run": RECORD_VERSION, "model": _describe_model(model, name, model_args, built),
+        "dlcourse_run": RECORD_VERSION, "model": _describe_model(name, model_args, data, built),
         "task": task.name, "data": _describe_data(data), "settings": _settings(config),
         "versions": _versions(strategy), **(_jsonable(record) if record else {}),
     }
@@ -351,18 +351,23 @@ def _build(model, data, strategy, model_args):
         if isinstance(model, str):
             from dlcourse.models import get_model
 
-            kwargs = dict(model_args)
-            if isinstance(data, ImageData):
-                kwargs.setdefault("input_shape", data.input_shape)
-                if data.num_classes is not None:
-                    kwargs.setdefault("classes", data.num_classes)
-            return get_model(model, **kwargs)
+            return get_model(model, **builder_args(model_args, data))
         if callable(model):
             built = model()
             if not isinstance(built, keras.Model):
                 raise TypeError(f"model: the builder returned {type(built).__name__}, not a keras.Model")
             return built
     raise TypeError(f"model must be a keras.Model, a registered model name or a builder; got {model!r}")
+
+
+def builder_args(model_args: dict, data) -> dict:
+    """The registered builder's arguments: `model_args`, plus the data's input shape and classes."""
+    kwargs = dict(model_args)
+    if isinstance(data, ImageData):
+        kwargs.setdefault("input_shape", tuple(data.input_shape))
+        if data.num_classes is not None:
+            kwargs.setdefault("classes", data.num_classes)
+    return kwargs
 
 
 def _restore(model, model_values, optimizer_values):
