@@ -97,9 +97,10 @@ def check_images(x, name: str = "x_train", *, scale: float | None = None) -> np.
     else:
         low, high = (float(x.min()), float(x.max())) if x.size else (0.0, 0.0)
         if low < 0 or high > 1:
-            hint = "divide by 255" if high <= UINT8_MAX and low >= 0 else "scale them"
+            hint = ("if they are 0..255 pixels, divide them by 255 first" if high <= UINT8_MAX and low >= 0
+                    else "scale them to [0, 1] first, e.g. (x - x.min()) / (x.max() - x.min())")
             raise ValueError(f"{name} holds float values in [{low:g}, {high:g}]; float images must lie in "
-                             f"[0, 1] ({hint} first, e.g. x / {high:g})")
+                             f"[0, 1] ({hint})")
         x = np.asarray(x, dtype="float32")
     return x[..., None] if x.ndim == 3 else x
 

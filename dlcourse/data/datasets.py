@@ -99,8 +99,8 @@ def _load_npz(name: str, path: str, sha256: str | None) -> RawData:
 def _data_dir() -> str | None:
     data_dir = os.environ.get(DATA_DIR_ENV)
     if data_dir and not os.path.isdir(data_dir):
-        raise ValueError(f"${DATA_DIR_ENV} names {data_dir!r}, which is not a folder; "
-                         f"create it, or unset {DATA_DIR_ENV}")
+        raise DatasetUnavailable(f"${DATA_DIR_ENV} names {data_dir!r}, which is not a folder: "
+                                 f"create it and put the data set's .npz file there, or unset {DATA_DIR_ENV}")
     return data_dir or None
 
 
