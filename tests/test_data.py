@@ -96,6 +96,7 @@ def test_offline_without_a_file_says_which_file_to_put_where(monkeypatch, tmp_pa
         ({"name": "digits", "limit": -3}, "limit must be an integer >= 1"),
         ({"name": "digits", "source": "web"}, r"source must be one of \('keras', 'tfds'\)"),
         ({"name": "mnist", "path": "nowhere.npz"}, "no file at"),
+        ({"name": "digits", "seed": -1}, "seed must be an integer >= 0"),
     ],
 )
 def test_bad_arguments(kwargs, match):

@@ -313,6 +313,8 @@ def load_dataset(
     limit = check_optional_positive_int("limit", limit)
     validation_split = check_fraction("validation_split", validation_split)
     sha256 = check_sha256("sha256", sha256)
+    if seed is not None:
+        seed = check_int("seed", seed, minimum=0)
     spec = DATASETS[name]
     raw = spec.loader(path, source, sha256, image_size)
     num_classes = spec.num_classes or len(raw.class_names)
