@@ -4,16 +4,24 @@ from __future__ import annotations
 
 import dataclasses
 
-from dlcourse.data import list_datasets
+from dlcourse.data import MAX_IMAGE_SIZE, list_datasets
 from dlcourse.train.config import TrainConfig
 
 _JIT = {"auto": "auto", "on": True, "off": False}
 
 
 def add_data_arguments(parser, default: str | None = "digits"):
-    parser.add_argument("--data", default=default, choices=list_datasets(), help=f"data set (default: {default})")
-    parser.add_argument("--data-path", default=None, help="a local .npz file of the data set (offline use)")
-    parser.add_argument("--image-size", type=int, default=None, help="resize images to SIZE x SIZE")
+    names = list_datasets()
+    parser.add_argument("--data", default=default, choices=names, metavar="NAME",
+                        help=f"data set, one of: {', '.join(names)} (default: {default}); "
+                        "folder reads your own images from --data-path DIR, one sub-folder per class")
+    parser.add_argument("--data-path", default=None, metavar="PATH",
+                        help="a local .npz file of the data set (offline use), or with --data folder the folder of images")
+    parser.add_argument("--sha256", default=None, metavar="HEX",
+                        help="the expected sha256 of the data's file (with --data folder: of its image manifest); "
+                        "a mismatch stops before training")
+    parser.add_argument("--image-size", type=int, default=None, metavar="SIZE",
+                        help=f"resize images to SIZE x SIZE, at most {MAX_IMAGE_SIZE} (required with --data folder)")
     parser.add_argument("--limit", type=int, default=None, help="use at most this many training images")
 
 
@@ -53,4 +61,9 @@ def train_config_from_args(args) -> TrainConfig:
 def load_data_from_args(args, **overrides):
     from dlcourse.data import load_dataset
 
-    return load_dataset(args.data, path=args.data_path, image_size=args.image_size, limit=args.limit, **overrides)
+    if args.data == "folder" and args.data_path is None:
+        raise ValueError("--data folder needs --data-path DIR (a folder with one sub-folder per class)")
+    if args.data == "folder" and args.image_size is None:
+        raise ValueError("--data folder needs --image-size SIZE (images are resized to SIZE x SIZE)")
+    return load_dataset(args.data, path=args.data_path, image_size=args.image_size, limit=args.limit,
+                        sha256=getattr(args, "sha256", None), **overrides)
