@@ -67,7 +67,7 @@ def test_config_records_model_data_settings_and_versions(digits8, tmp_path):
     record = json.loads((tmp_path / "config.json").read_text())
     assert record["model"] == {"name": "mlp", "args": {"input_shape": [8, 8, 1], "classes": 10}}
     assert record["task"] == "classification"
-    assert record["data"]["name"] == "digits" and len(record["data"]["sha256"]) == 64
+    assert record["data"]["name"] == "digits" and record["data"]["fingerprint"] == digits8.fingerprint()
     assert record["data"]["sizes"] == {"train": len(digits8.x_train), "val": len(digits8.x_val),
                                        "test": len(digits8.x_test)}
     assert record["settings"]["epochs"] == 1 and record["settings"]["learning_rate"] == 4e-3
@@ -177,6 +177,15 @@ def test_divergence_after_a_good_epoch_keeps_that_best_model(digits8, tmp_path):
         fit("mlp", digits8, epochs=4, run_dir=tmp_path, callbacks=[Explode()], **QUICK)
     best = keras.saving.load_model(tmp_path / "best.keras")
     assert all(np.isfinite(w).all() for w in best.get_weights())
+
+
+def test_arrays_as_users_have_them_train_directly(digits8):
+    x = (digits8.x_train * 255).round().astype("uint8")          # uint8 images: divided by 255, once
+    y = digits8.y_train.astype("float32")                         # whole-number float labels: class ids
+    result = fit("mlp", (x, y), epochs=3, **QUICK)
+    assert result.history["accuracy"][-1] > 0.5 and result.test == {}
+    with pytest.raises(ValueError, match="NaN"):
+        fit("mlp", (np.where(x == 0, np.nan, x / 255.0), y), epochs=1)
 
 
 @pytest.mark.parametrize("value", [float("inf"), float("nan"), 0, -1e-3])

@@ -87,6 +87,8 @@ def run(args) -> int:
     except TrainingDiverged as error:
         print(f"dlcourse train: {error}. The best model before it is in {run_dir}/best.keras", file=sys.stderr)
         return 1
-    scores = ", ".join(f"test {k} {v:.4f}" for k, v in result.test.items())
+    scores = ", ".join(f"test {k} {v:.4f}" for k, v in result.test.items()) or ", ".join(
+        f"{k.replace('_', ' ')} {v[-1]:.4f}" for k, v in result.history.items() if k.startswith("val_")
+    )
     print(f"{scores}{', ' if scores else ''}{result.seconds:.1f} s of training; files in {run_dir}")
     return 0

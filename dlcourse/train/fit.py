@@ -28,7 +28,6 @@ Example:
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import math
 import os
 import platform
@@ -122,8 +121,9 @@ def fit(model, data, config: TrainConfig | None = None, *, task: str | None = No
     Args:
         model: a registered model name (built for `data`'s shape and classes), a `keras.Model`, or
             a function returning one (built inside the distribution strategy's scope).
-        data: an `ImageData` (`dlcourse.data.load_dataset`), or a `tf.data.Dataset` of ``(x, y)``
-            batches (then `validation_data` may give another).
+        data: an `ImageData` (`dlcourse.data.load_dataset`), an ``(x, y)`` pair of arrays (checked and
+            split by `dlcourse.data.as_image_data`), or a `tf.data.Dataset` of ``(x, y)`` batches (then
+            `validation_data` may give another).
         config: a `TrainConfig`; `overrides` replace its fields (``fit(m, d, epochs=5)``).
         task: one of `dlcourse.train.tasks.TASKS`; by default the model's own ``task``, its
             registry entry's, or classification.
@@ -148,7 +148,7 @@ def fit(model, data, config: TrainConfig | None = None, *, task: str | None = No
     config = dataclasses.replace(config or TrainConfig(), **overrides)
     if model_args is not None and not isinstance(model_args, dict):
         raise TypeError(f"model_args must be a dict of builder arguments; got {type(model_args).__name__}")
-    data = _check_data(data, validation_data)
+    data = _check_data(data, validation_data, task)
     if run_dir is None:
         return _train(model, data, config, task, None, validation_data, model_args or {}, callbacks, record)
     run = RunDirectory(run_dir)
@@ -160,19 +160,24 @@ def fit(model, data, config: TrainConfig | None = None, *, task: str | None = No
         return _train(model, data, config, task, run, validation_data, model_args or {}, callbacks, record)
 
 
-def _check_data(data, validation_data):
-    if isinstance(data, ImageData):
-        if len(data.x_train) == 0:
-            raise ValueError("data: the training split is empty")
-        if validation_data is not None:
-            raise TypeError("validation_data goes with a tf.data.Dataset; an ImageData brings its own split")
-        return data
+def _check_data(data, validation_data, task: str | None):
+    """A `tf.data.Dataset` as it is; anything else through `dlcourse.data.as_image_data`, checked."""
     if type(data).__module__.startswith("tensorflow") and hasattr(data, "element_spec"):
         return data
-    raise TypeError(
-        "data must be an ImageData (dlcourse.data.load_dataset) or a tf.data.Dataset of (x, y) batches; "
-        f"got {type(data).__name__}"
-    )
+    if validation_data is not None:
+        raise TypeError("validation_data goes with a tf.data.Dataset; arrays and ImageData bring their own split")
+    if not isinstance(data, (ImageData, tuple)):
+        raise TypeError(
+            "data must be an ImageData (dlcourse.data.load_dataset), an (x, y) pair of arrays or a "
+            f"tf.data.Dataset of (x, y) batches; got {type(data).__name__}"
+        )
+    from dlcourse.data import as_image_data
+
+    kind = task if task in ("segmentation", "regression") else "classification"
+    data = as_image_data(data, task=kind)
+    if len(data.x_train) == 0:
+        raise ValueError("data: the training split is empty")
+    return data
 
 
 def _describe_model(name, model_args, data, built) -> dict:
@@ -194,26 +199,9 @@ def _jsonable(value):
     return repr(value)
 
 
-def data_fingerprint(data: ImageData) -> str:
-    """sha256 over the arrays of every split (what the run was trained and measured on)."""
-    if hasattr(data, "fingerprint"):
-        return data.fingerprint()
-    digest = hashlib.sha256()
-    for split in ("train", "val", "test"):
-        for array in data.arrays(split):
-            array = np.ascontiguousarray(array)
-            digest.update(f"{split}{array.dtype}{array.shape}".encode())
-            digest.update(array.tobytes())
-    return digest.hexdigest()
-
-
 def _describe_data(data) -> dict:
     if isinstance(data, ImageData):
-        return {
-            "name": data.name, "source": data.source, "input_shape": list(data.input_shape),
-            "sizes": {s: int(len(data.arrays(s)[0])) for s in ("train", "val", "test")},
-            "sha256": data_fingerprint(data),
-        }
+        return _jsonable(data.record())
     return {"name": "tf.data.Dataset", "element_spec": str(data.element_spec),
             "batches": int(data.cardinality())}
 
@@ -236,7 +224,8 @@ def _settings(config: TrainConfig) -> dict:
 def _compare(old: dict, new: dict, path: str) -> None:
     """Refuse to resume a run made with another model, task, data or setting (epochs may grow)."""
     keep = lambda record: {  # noqa: E731
-        "model": record.get("model"), "task": record.get("task"), "data": record.get("data"),
+        "model": record.get("model"), "task": record.get("task"),
+        "data": {k: v for k, v in (record.get("data") or {}).items() if k != "source"},  # where, not what
         "settings": {k: v for k, v in record.get("settings", {}).items() if k not in COSMETIC_SETTINGS + ("epochs",)},
     }
     lines = differences(keep(old), keep(new))
