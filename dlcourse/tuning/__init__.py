@@ -1,7 +1,8 @@
 """Hyperparameter search (하이퍼파라미터 탐색) with keras-tuner: grid, random, Bayesian, Hyperband.
 
 `dlcourse.tuning.config` (the settings) imports no TensorFlow, so the command line can build its
-parser from it; the search itself (`search`, `spaces`) imports keras-tuner when first used.
+parser from it; `search` (in `tuners`) and the search spaces (`spaces`) import keras-tuner when
+first used.
 
 Example:
     >>> from dlcourse.data import load_dataset
@@ -19,7 +20,7 @@ from dlcourse.tuning.config import OBJECTIVES, TUNERS, SearchConfig
 # Each public name and the module that defines it, imported on first use (PEP 562).
 _LAZY = {
     **dict.fromkeys(("SearchResult", "make_tuner", "plot_objective_by_trial", "read_results", "search",
-                     "write_results"), "search"),
+                     "write_results"), "tuners"),
     **dict.fromkeys(("ARCHITECTURES", "CourseHyperModel", "SearchSpace", "check_search_space", "get_hypermodel",
                      "list_search_spaces"), "spaces"),
 }
