@@ -44,13 +44,12 @@ import keras_tuner as kt
 import numpy as np
 
 from dlcourse.data import ImageData
-from dlcourse.train.fit import data_fingerprint
 from dlcourse.train.rundir import differences
 from dlcourse.train.tasks import Task, get_task
 from dlcourse.tuning._keras_tuner_compat import is_worker, metrics_dict
 from dlcourse.tuning.config import HYPERBAND_FACTOR, SearchConfig
 from dlcourse.tuning.spaces import ARCHITECTURES, check_search_space, get_hypermodel, task_of_search
-from dlcourse.validation.kfold import kfold_splits, run_folds
+from dlcourse.validation.kfold import data_record, kfold_splits, run_folds
 from dlcourse.validation.plotting import finish, new_axes
 
 CONFIG_FILE = "search_config.json"
@@ -196,13 +195,6 @@ def read_results(directory) -> list:
         return []
     with open(path) as f:
         return json.load(f)
-
-
-def data_record(data: ImageData) -> dict:
-    """What a search records of its data: name, sizes of the splits, image shape and fingerprint."""
-    return {"name": data.name, "sizes": {split: len(data.arrays(split)[0]) for split in ("train", "val", "test")},
-            "input_shape": list(data.input_shape), "num_classes": data.num_classes,
-            "sha256": getattr(data, "sha256", None), "fingerprint": data_fingerprint(data)}
 
 
 def _saved_search(config: SearchConfig, model, task: Task, data: ImageData, space: dict, record) -> dict:
