@@ -47,7 +47,6 @@ FAILING = {
         "dlcourse.optim.schedules.OneCycle", "dlcourse.optim.schedules.StepDecay", "dlcourse.optim.schedules.Warmup",
     ), "prints a float32 rate in full (0.04999999701976776), the example shows 0.05"),
     "dlcourse.optim.schedules.plot_schedules": "saves into assets/, which a fresh working directory lacks",
-    "dlcourse.train.fit": "shows 'already finished' where status prints a sentence",
 }
 
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import dataclasses
 
 from dlcourse.data import MAX_IMAGE_SIZE, list_datasets
-from dlcourse.train.config import TrainConfig
+from dlcourse.train.config import OPTIMIZERS, SCHEDULES, TrainConfig
+from dlcourse.train.devices import STRATEGIES
 
 _JIT = {"auto": "auto", "on": True, "off": False}
 
@@ -30,11 +31,11 @@ def add_training_arguments(parser):
     parser.add_argument("--epochs", type=int, default=None, help="passes over the training data (default: enough for about "
                         f"{defaults.min_steps} optimiser steps, at least {defaults.min_epochs} epochs)")
     parser.add_argument("--batch-size", type=int, default=defaults.batch_size, help=f"(default: {defaults.batch_size})")
-    parser.add_argument("--optimizer", default=defaults.optimizer, help=f"(default: {defaults.optimizer})")
+    parser.add_argument("--optimizer", default=defaults.optimizer, help=f"one of {', '.join(OPTIMIZERS)} (default: {defaults.optimizer})")
     parser.add_argument("--lr", type=float, default=defaults.learning_rate, help=f"peak learning rate (default: {defaults.learning_rate})")
-    parser.add_argument("--schedule", default=defaults.schedule, help=f"(default: {defaults.schedule})")
+    parser.add_argument("--schedule", default=defaults.schedule, help=f"one of {', '.join(SCHEDULES)} (default: {defaults.schedule})")
     parser.add_argument("--jit", choices=sorted(_JIT), default="auto", help="XLA compilation: auto picks it on GPU/TPU only")
-    parser.add_argument("--strategy", default=defaults.strategy, help=f"distribution strategy (default: {defaults.strategy})")
+    parser.add_argument("--strategy", default=defaults.strategy, help=f"distribution strategy: one of {', '.join(STRATEGIES)} (default: {defaults.strategy})")
     parser.add_argument("--seed", type=int, default=defaults.seed, help=f"(default: {defaults.seed})")
     parser.add_argument("--patience", type=int, default=defaults.early_stopping_patience,
                         help=f"early-stopping patience in epochs, 0 for none (default: {defaults.early_stopping_patience})")

@@ -22,6 +22,7 @@ Example:
     >>> result.test["accuracy"] > 0.5
     True
     >>> fit("mlp", data, epochs=2, run_dir="runs/demo", verbose=0).status
+    runs/demo already finished (2 epochs); its stored result is returned. Overwrite to train again, or ask for more epochs to continue.
     'already finished'
 """
 

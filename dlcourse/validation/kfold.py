@@ -102,11 +102,9 @@ def run_folds(x, y, fit_fold: Callable, folds: int = 5, stratified: bool = True,
 
 def data_record(data: ImageData) -> dict:
     """What a search or a cross-validation records of its data: name, split sizes, shape, fingerprint."""
-    from dlcourse.train.fit import data_fingerprint
-
     return {"name": data.name, "sizes": {split: len(data.arrays(split)[0]) for split in ("train", "val", "test")},
             "input_shape": list(data.input_shape), "num_classes": data.num_classes,
-            "sha256": getattr(data, "sha256", None), "fingerprint": data_fingerprint(data)}
+            "sha256": getattr(data, "sha256", None), "fingerprint": data.fingerprint()}
 
 
 def _fold_file(directory, fold: int) -> str:
