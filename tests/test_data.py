@@ -9,7 +9,7 @@ from dlcourse.data import DATA_DIR_ENV, DatasetUnavailable, list_datasets, load_
 
 
 def test_registered_data_sets():
-    assert list_datasets() == ["cifar10", "digits", "fashion_mnist", "mnist"]
+    assert list_datasets() == ["cifar10", "digits", "fashion_mnist", "folder", "mnist"]
 
 
 def test_digits_are_28x28_images_in_unit_range_with_stratified_splits(digits):
@@ -90,11 +90,13 @@ def test_offline_without_a_file_says_which_file_to_put_where(monkeypatch, tmp_pa
     "kwargs, match",
     [
         ({"name": "mnits"}, "Did you mean 'mnist'"),
-        ({"name": "digits", "validation_split": 1.0}, "validation_split must be in"),
-        ({"name": "digits", "image_size": 0}, "image_size must be a positive integer"),
-        ({"name": "digits", "limit": -3}, "limit must be a positive integer"),
-        ({"name": "digits", "source": "web"}, "source must be 'keras' or 'tfds'"),
+        ({"name": "digits", "validation_split": 1.0}, "validation_split must be a finite number >= 0 and < 1"),
+        ({"name": "digits", "image_size": 0}, "image_size must be an integer >= 1 and <= 1024"),
+        ({"name": "digits", "image_size": 100000}, "image_size must be an integer >= 1 and <= 1024; got 100000"),
+        ({"name": "digits", "limit": -3}, "limit must be an integer >= 1"),
+        ({"name": "digits", "source": "web"}, r"source must be one of \('keras', 'tfds'\)"),
         ({"name": "mnist", "path": "nowhere.npz"}, "no file at"),
+        ({"name": "digits", "seed": -1}, "seed must be an integer >= 0"),
     ],
 )
 def test_bad_arguments(kwargs, match):

@@ -30,7 +30,7 @@ def test_fit_writes_the_run_directory(digits8, tmp_path):
     for name in ("config.json", "history.csv", "best.keras", "model.keras", "metrics.json", "learning_curves.png"):
         assert (tmp_path / name).is_file(), name
     assert len(result.history["loss"]) == 2 and set(result.test) == {"accuracy", "loss"}
-    assert json.loads((tmp_path / "config.json").read_text())["epochs"] == 2
+    assert json.loads((tmp_path / "config.json").read_text())["settings"]["epochs"] == 2
     reloaded = keras.saving.load_model(tmp_path / "model.keras")
     np.testing.assert_allclose(reloaded.predict(digits8.x_test[:5], verbose=0),
                                result.model.predict(digits8.x_test[:5], verbose=0), atol=1e-6)
@@ -90,7 +90,7 @@ def test_fit_uses_the_resolved_compilation(digits8):
         ({"epochs": 0}, ValueError, "epochs must be a positive integer"),
         ({"batch_size": -1}, ValueError, "batch_size must be a positive integer"),
         ({"optimizer": "adamm"}, ValueError, "optimizer must be one of"),
-        ({"learning_rate": 0}, ValueError, "learning_rate must be a positive number"),
+        ({"learning_rate": 0}, ValueError, "learning_rate must be a finite number > 0"),
         ({"jit_compile": "yes"}, ValueError, "jit_compile must be one of"),
         ({"strategy": "gpu"}, ValueError, "strategy must be one of"),
         ({"learning_rat": 0.1}, TypeError, "unknown training settings"),
@@ -111,9 +111,9 @@ def test_labels_outside_the_class_range_fail_before_training(digits8):
         fit(mlp(input_shape=(8, 8, 1), classes=5), digits8, epochs=1)
 
 
-def test_data_must_be_image_data():
+def test_data_must_be_image_data_or_a_dataset():
     with pytest.raises(TypeError, match="ImageData"):
-        fit(small_mlp, (np.zeros((4, 8, 8, 1)), np.zeros(4)))
+        fit(small_mlp, [np.zeros((4, 8, 8, 1)), np.zeros(4)])
 
 
 def _history_rows(path):

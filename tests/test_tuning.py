@@ -13,6 +13,7 @@ import keras_tuner as kt
 import pytest
 
 from dlcourse.cli import main
+from dlcourse.train.tasks import get_task
 from dlcourse.tuning import (
     ARCHITECTURES, OBJECTIVES, TUNERS, SearchConfig, SearchSpace, get_hypermodel, read_results, search,
 )
@@ -70,6 +71,44 @@ def test_named_spaces_build_and_search_the_issues_hyperparameters(name, shape):
     assert model.output_shape == (None, 10)
     assert {"filters", "depth", "dropout", "learning_rate", "optimizer", "weight_decay", "batch_size"} <= set(hp.values)
     assert hp.get("learning_rate") and next(p for p in hp.space if p.name == "learning_rate").sampling == "log"
+
+
+def _layers(model):
+    return [(type(layer).__name__, tuple(layer.output.shape), layer.count_params()) for layer in model.layers]
+
+
+def test_notes_cnn_space_at_its_default_point_is_the_registered_model():
+    from dlcourse.models import notes_cnn
+
+    searched = get_hypermodel("notes_cnn", (28, 28, 1), 10).build(kt.HyperParameters())
+    assert _layers(searched) == _layers(notes_cnn())
+    assert searched.count_params() == notes_cnn().count_params() == 93322
+
+
+def test_vgg_and_resnet_spaces_are_built_from_the_blocks_and_reach_dropout():
+    hp = kt.HyperParameters()
+    hp.Fixed("dropout", 0.3)
+    vgg = get_hypermodel("vgg_small", (8, 8, 1), 10).build(hp)
+    assert {"block1_conv1", "block1_conv2", "block1_pool"} <= {layer.name for layer in vgg.layers}
+    assert vgg.get_layer("dropout").rate == 0.3
+    resnet = get_hypermodel("resnet_small", (8, 8, 1), 10).build(kt.HyperParameters())
+    names = {layer.name for layer in resnet.layers}
+    assert {"stem_conv", "stem_bn", "conv2_block1_1_conv", "conv2_block1_2_bn", "conv2_block1_add"} <= names
+
+
+def test_depths_that_do_not_fit_the_images_are_not_offered():
+    hp = kt.HyperParameters()
+    get_hypermodel("notes_cnn", (8, 8, 1), 10).build(hp)  # 8 -> 6 -> 3 -> 1: two stages at most
+    assert next(p for p in hp.space if p.name == "depth").values == [1, 2]
+    with pytest.raises(ValueError, match=r"no depth in \(4,\) fits images of shape \(8, 8, 1\)"):
+        get_hypermodel("vgg_small", (8, 8, 1), 10, SearchSpace(depth=(4,))).build(kt.HyperParameters())
+
+
+def test_the_objective_is_the_tasks_unless_given():
+    assert SearchConfig().objective is None
+    assert SearchConfig(objective="val_mae").direction == "min"
+    assert SearchConfig(objective="val_mean_iou").direction == "max"
+    assert set(OBJECTIVES) >= {get_task(name).objective for name in ("classification", "regression", "segmentation")}
 
 
 def test_depth_is_searched():
@@ -145,6 +184,55 @@ def test_kfold_objective_is_the_mean_over_folds(small8, tmp_path):
     trial = result.tuner.oracle.get_trial(result.rows[0]["trial"])
     assert trial.metrics.exists("val_accuracy_std")  # only the K-fold path reports a spread
     assert result.rows[0]["objective"] == pytest.approx(trial.metrics.get_last_value("val_accuracy"))
+
+
+TINY_SETTINGS = dict(tuner="random", max_trials=1, epochs=1, early_stopping_patience=None, space=TINY, report=None)
+
+
+@pytest.fixture(scope="module")
+def finished_search(small8, tmp_path_factory):
+    """A one-trial search on disk, to resume with other settings."""
+    directory = tmp_path_factory.mktemp("finished") / "search"
+    search("notes_cnn", small8, directory=directory, **TINY_SETTINGS)
+    return directory
+
+
+@pytest.mark.parametrize("change, named", [
+    (dict(space=SearchSpace(filters=(4, 16), depth=(1,), dense_units=(8,), dropout=(0.0, 0.0), batch_size=(64,))),
+     ["space.filters.values: [4, 8] then, [4, 16] now"]),
+    (dict(objective="val_loss"), ["config.objective: 'val_accuracy' then, 'val_loss' now"]),
+    (dict(limit=200), ["data.fingerprint: ", "data.sizes.train: 270 then, 180 now", "data.sizes.val: 30 then, 20 now"]),
+    (dict(image_size=10), ["data.fingerprint: ", "data.input_shape: [8, 8, 1] then, [10, 10, 1] now"]),
+])
+def test_resume_through_the_api_refuses_other_data_space_or_objective(finished_search, change, named):
+    from dlcourse.data import load_dataset
+
+    before = (finished_search / "search_config.json").read_bytes()
+    data = load_dataset("digits", image_size=change.pop("image_size", 8), limit=change.pop("limit", 300))
+    with pytest.raises(ValueError, match="holds a search made with other settings") as error:
+        search("notes_cnn", data, directory=finished_search, resume=True, **{**TINY_SETTINGS, **change})
+    lines = str(error.value).splitlines()[1:]
+    for expected in named:
+        assert any(line.strip().startswith(expected) for line in lines), lines
+    assert len(lines) == len(named)
+    assert (finished_search / "search_config.json").read_bytes() == before
+
+
+def test_resume_with_the_same_settings_is_accepted(finished_search, small8):
+    result = search("notes_cnn", small8, directory=finished_search, resume=True, **TINY_SETTINGS)
+    assert [row["trial"] for row in result.rows] == ["0"]  # the finished trial, read back
+
+
+@pytest.mark.slow
+def test_resume_on_the_command_line_refuses_another_limit(tmp_path, capsys):
+    command = ["tune", "notes_cnn", "--tuner", "random", "--dir", str(tmp_path), "--max-trials", "1"]
+    assert main(command + CLI_TINY) == 0
+    before = (tmp_path / "search_config.json").read_bytes()
+    capsys.readouterr()
+    assert main(command + ["--resume"] + CLI_TINY[:2] + ["--limit", "200"] + CLI_TINY[4:]) == 2
+    err = capsys.readouterr().err
+    assert "data_arguments.limit: 300 then, 200 now" in err and "data.sizes.train: 270 then, 180 now" in err
+    assert (tmp_path / "search_config.json").read_bytes() == before
 
 
 def _tune_command(directory, *extra):

@@ -103,11 +103,57 @@ def test_cross_validate_is_reproducible(small8):
     assert first.folds == again.folds and 0 < first.mean["accuracy"] <= 1
 
 
+class _StopAtFold(keras.callbacks.Callback):
+    """Interrupts cross-validation as fold `stop` (counting from 1) starts; counts the folds trained."""
+
+    def __init__(self, stop=None):
+        super().__init__()
+        self.stop, self.started = stop, 0
+
+    def on_train_begin(self, logs=None):
+        self.started += 1
+        if self.started == self.stop:
+            raise KeyboardInterrupt
+
+
+@pytest.mark.slow
+def test_run_again_trains_only_the_unfinished_folds(small8, tmp_path):
+    settings = dict(folds=3, epochs=1, early_stopping_patience=None, directory=tmp_path)
+    with pytest.raises(KeyboardInterrupt):
+        cross_validate("mlp", small8, callbacks=[_StopAtFold(stop=2)], **settings)
+    first = (tmp_path / "fold_1.json").read_text()
+    assert not (tmp_path / "fold_2.json").exists()
+    probe, reported = _StopAtFold(), []
+    result = cross_validate("mlp", small8, callbacks=[probe], report=lambda *fold: reported.append(fold), **settings)
+    assert probe.started == 2                                              # folds 2 and 3 only
+    assert [(fold, trained) for fold, _, trained in reported] == [(0, False), (1, True), (2, True)]
+    assert (tmp_path / "fold_1.json").read_text() == first
+    assert result.folds[0] == reported[0][1] and len(result.folds) == 3
+    uninterrupted = cross_validate("mlp", small8, folds=3, epochs=1, early_stopping_patience=None)
+    assert result.folds == pytest.approx(uninterrupted.folds, rel=1e-5)
+
+
+def test_run_again_with_other_settings_is_refused(small8, tmp_path):
+    cross_validate("mlp", small8, folds=2, epochs=1, directory=tmp_path)
+    before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
+    with pytest.raises(ValueError, match="other settings") as error:
+        cross_validate("mlp", small8, folds=3, epochs=2, directory=tmp_path)
+    lines = [line.strip() for line in str(error.value).splitlines()[1:]]
+    assert lines == ["folds: 2 then, 3 now", "settings.epochs: 1 then, 2 now"]
+    assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before
+
+
 def test_cv_command_prints_folds_mean_and_std(tmp_path, capsys):
     assert main(["cv", "mlp", "--image-size", "8", "--limit", "200", "--folds", "2", "--epochs", "1",
                  "--dir", str(tmp_path)]) == 0
     out = capsys.readouterr().out
     assert "fold 1: accuracy" in out and "fold 2: accuracy" in out and "mean accuracy" in out
     assert (tmp_path / "folds.png").stat().st_size > 0 and (tmp_path / "folds.json").is_file()
+    assert main(["cv", "mlp", "--image-size", "8", "--limit", "200", "--folds", "2", "--epochs", "1",
+                 "--dir", str(tmp_path)]) == 0
+    assert out.count("read back") == 0 and capsys.readouterr().out.count("(finished earlier, read back)") == 2
+    assert main(["cv", "mlp", "--image-size", "8", "--limit", "100", "--folds", "2", "--epochs", "1",
+                 "--dir", str(tmp_path)]) == 2
+    assert "data_arguments.limit: 200 then, 100 now" in capsys.readouterr().err
     assert main(["cv", "mlp", "--folds", "1"]) == 2
     assert "folds must be an integer >= 2" in capsys.readouterr().err

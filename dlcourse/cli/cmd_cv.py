@@ -14,16 +14,23 @@ def add_parser(subparsers):
         help="K-fold cross-validation of a registered model",
         description="Cross-validate MODEL: the training and validation images are pooled and split into K "
         "folds (stratified by class); each fold trains a freshly built model on the others and is scored "
-        "on its own. Prints per-fold accuracy, the mean and standard deviation; --dir keeps folds.json "
-        "and folds.png.",
+        "on its own. Prints each fold's accuracy as it ends, then the mean and standard deviation. --dir "
+        "keeps each finished fold (fold_K.json), folds.json and folds.png: run the same command again "
+        "and only the unfinished folds train; other settings or data are refused.",
     )
     parser.add_argument("model", help="a registered model name (see `dlcourse models`)")
     add_data_arguments(parser, default="digits")
     add_training_arguments(parser)
     parser.add_argument("--folds", type=int, default=5, help="K (default: 5)")
     parser.add_argument("--no-stratify", action="store_true", help="plain KFold instead of StratifiedKFold")
-    parser.add_argument("--dir", default=None, help="where folds.json and folds.png go (default: none kept)")
+    parser.add_argument("--dir", default=None,
+                        help="where the finished folds, folds.json and folds.png go; rerun to finish (default: none kept)")
     parser.set_defaults(run=run)
+
+
+def _print_fold(fold, metrics, trained):
+    note = "" if trained else " (finished earlier, read back)"
+    print(f"fold {fold + 1}: accuracy {metrics['accuracy']:.4f}, loss {metrics['loss']:.4f}{note}", flush=True)
 
 
 def run(args) -> int:
@@ -38,15 +45,13 @@ def run(args) -> int:
     config = dataclasses.replace(train_config_from_args(args), tensorboard=False, verbose=0)
     data = load_data_from_args(args)
     print(f"{args.folds}-fold cross-validation of {args.model} on {data.name} {data.input_shape}", flush=True)
-    result = cross_validate(args.model, data, args.folds, stratified=not args.no_stratify, config=config)
-    for i, fold in enumerate(result.folds, start=1):
-        print(f"fold {i}: accuracy {fold['accuracy']:.4f}, loss {fold['loss']:.4f}")
+    data_arguments = {"data": args.data, "limit": args.limit, "image_size": args.image_size}
+    result = cross_validate(args.model, data, args.folds, stratified=not args.no_stratify, config=config,
+                            directory=args.dir, report=_print_fold, record={"data_arguments": data_arguments})
     print(f"mean accuracy {result.mean['accuracy']:.4f} ± {result.std['accuracy']:.4f} (std), "
           f"{result.seconds:.1f} s")
     if args.dir:
-        os.makedirs(args.dir, exist_ok=True)
         with open(os.path.join(args.dir, "folds.json"), "w") as f:
             json.dump(dataclasses.asdict(result), f, indent=2)
         plot_folds(result, os.path.join(args.dir, "folds.png"), title=f"{args.model}: {args.folds}-fold CV")
     return 0
-

@@ -28,7 +28,7 @@ def run(args) -> int:
     try:
         data = load_dataset("mnist")
     except DatasetUnavailable as error:
-        print(f"MNIST is not available here ({str(error).split('.')[0]}); using scikit-learn's bundled digits.")
+        print(f"MNIST is not available here ({str(error).split('. ')[0]}); using scikit-learn's bundled digits.")
         data = load_dataset("digits")
     run_dir = os.path.join(args.runs, f"quickstart-{data.name}")
     config = dataclasses.replace(TrainConfig(), epochs=args.epochs, verbose=2)

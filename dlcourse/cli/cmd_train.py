@@ -1,38 +1,94 @@
-"""``dlcourse train MODEL --data NAME``: train a registered model; run again to resume."""
+"""``dlcourse train MODEL --data NAME``: train a registered model; run again to resume or to see the result."""
 
 from __future__ import annotations
 
+import json
 import os
+import sys
 
 from dlcourse.cli.common import add_data_arguments, add_training_arguments, load_data_from_args, train_config_from_args
+
+# The data arguments a run records, so that ``--config RUN/config.json`` loads the same data again.
+DATA_ARGUMENTS = ("data", "data_path", "image_size", "limit", "sha256")
 
 
 def add_parser(subparsers):
     parser = subparsers.add_parser(
         "train",
         help="train a registered model on a data set",
-        description="Train MODEL on a data set. The run directory receives the history, learning "
-        "curves, TensorBoard logs and saved models; running the same command again after an "
-        "interruption resumes from the last finished epoch.",
+        description="Train MODEL on a data set into a run directory (history.csv, learning curves, "
+        "TensorBoard logs, best.keras, model.keras, metrics.json, config.json). Run the same command "
+        "again: after an interruption it resumes from the last finished epoch with everything restored; "
+        "after it finished it prints the stored result without training; with a larger --epochs it "
+        "continues from the final state. Other settings on an existing run directory are refused "
+        "(use --overwrite, which moves the old run to RUN_DIR/replaced/). A diverging run stops at the "
+        "first NaN or infinite loss with exit status 1.",
     )
-    parser.add_argument("model", help="a registered model name (see `dlcourse models`)")
+    parser.add_argument("model", nargs="?", default=None, help="a registered model name (see `dlcourse models`)")
     add_data_arguments(parser, default="digits")
     add_training_arguments(parser)
     parser.add_argument("--run-dir", default=None, help="where the run's files go (default: runs/MODEL-DATA)")
+    parser.add_argument("--overwrite", action="store_true",
+                        help="move an existing run in RUN_DIR to RUN_DIR/replaced/<time>/ and train afresh")
+    parser.add_argument("--config", default=None, metavar="RUN/config.json",
+                        help="replay a recorded run: its model, data and settings (other options are ignored "
+                        "except --run-dir and --overwrite)")
     parser.set_defaults(run=run)
+
+
+def _replay(args):
+    """Model name, data arguments, model arguments and TrainConfig of a recorded run."""
+    import dataclasses
+
+    from dlcourse.train.config import TrainConfig
+
+    if not os.path.isfile(args.config):
+        raise ValueError(f"--config: no file at {args.config!r}")
+    try:
+        with open(args.config) as f:
+            record = json.load(f)
+        model, settings = record["model"], record["settings"]
+    except (json.JSONDecodeError, KeyError, TypeError) as error:
+        raise ValueError(f"--config: {args.config} is not a dlcourse run record ({error})") from None
+    if "args" not in model:
+        raise ValueError(f"--config: {args.config} records a model object ({model.get('class')}), not a "
+                         "registered model; only runs of registered models can be replayed")
+    name, model_args = model["name"], dict(model["args"])
+    fields = {f.name for f in dataclasses.fields(TrainConfig)}
+    config = TrainConfig(**{k: v for k, v in settings.items() if k in fields})
+    for key, value in (record.get("data_load") or {"data": record["data"]["name"]}).items():
+        setattr(args, key, value)
+    model_args.pop("input_shape", None)
+    model_args.pop("classes", None)
+    return name, config, model_args
 
 
 def run(args) -> int:
     from dlcourse.models import model_entry
 
-    model_entry(args.model)  # an unknown name fails here, before any data is loaded
-    config = train_config_from_args(args)
+    if args.config:
+        name, config, model_args = _replay(args)
+    else:
+        if args.model is None:
+            raise ValueError("give a MODEL name (see `dlcourse models`) or --config RUN/config.json")
+        name, model_args = args.model, {}
+        config = train_config_from_args(args)
+    model_entry(name)  # an unknown name fails here, before any data is loaded
     data = load_data_from_args(args)
-    from dlcourse.train.fit import fit
+    from dlcourse.train import TrainingDiverged, fit
 
-    run_dir = args.run_dir or os.path.join("runs", f"{args.model}-{args.data}")
-    print(f"Training {args.model} on {data.name} ({len(data.x_train):,} training images from {data.source}) into {run_dir}")
-    result = fit(args.model, data, config, run_dir=run_dir)
-    print(f"test accuracy {result.test['accuracy']:.4f}, test loss {result.test['loss']:.4f}, "
-          f"{result.seconds:.1f} s; files in {run_dir}")
+    run_dir = args.run_dir or os.path.join("runs", f"{name}-{args.data}")
+    data_load = {k: getattr(args, k) for k in DATA_ARGUMENTS if hasattr(args, k)}
+    print(f"Training {name} on {data.name} ({len(data.x_train):,} training images from {data.source}) into {run_dir}",
+          flush=True)
+    try:
+        result = fit(name, data, config, run_dir=run_dir, overwrite=args.overwrite, model_args=model_args,
+                     record={"data_load": data_load})
+    except TrainingDiverged as error:
+        print(f"dlcourse train: {error}. The best model before it is in {run_dir}/best.keras", file=sys.stderr)
+        return 1
+    scores = ", ".join(f"test {k} {v:.4f}" for k, v in result.test.items()) or ", ".join(
+        f"{k.replace('_', ' ')} {v[-1]:.4f}" for k, v in result.history.items() if k.startswith("val_")
+    )
+    print(f"{scores}{', ' if scores else ''}{result.seconds:.1f} s of training; files in {run_dir}")
     return 0

@@ -17,7 +17,7 @@ def add_parser(subparsers):
         description="Search MODEL's hyperparameters (widths, depth, dropout, learning rate, optimiser, weight "
         "decay, batch size). DIR receives results.csv and results.json (one row per finished trial), "
         "objective_by_trial.png and keras-tuner's state; --resume continues an interrupted search without "
-        "rerunning finished trials. For a distributed search set KERASTUNER_TUNER_ID (chief, tuner0, "
+        "rerunning finished trials, and refuses other data, settings or search space. For a distributed search set KERASTUNER_TUNER_ID (chief, tuner0, "
         "tuner1, ...), KERASTUNER_ORACLE_IP and KERASTUNER_ORACLE_PORT and run the same command in "
         "every process.",
     )
@@ -26,7 +26,8 @@ def add_parser(subparsers):
     parser.add_argument("--tuner", default=defaults.tuner, choices=TUNERS, help=f"(default: {defaults.tuner})")
     parser.add_argument("--max-trials", type=int, default=defaults.max_trials, help=f"(default: {defaults.max_trials})")
     parser.add_argument("--epochs", type=int, default=defaults.epochs, help=f"epochs per trial (default: {defaults.epochs})")
-    parser.add_argument("--objective", default=defaults.objective, choices=OBJECTIVES, help=f"(default: {defaults.objective})")
+    parser.add_argument("--objective", default=None, choices=OBJECTIVES,
+                        help="what trials are ranked by (default: the model's task's: val_accuracy for classifiers)")
     parser.add_argument("--folds", type=int, default=None, help="score each trial by its K-fold mean instead of the validation split")
     parser.add_argument("--patience", type=int, default=defaults.early_stopping_patience,
                         help=f"early-stopping patience inside each trial; 0 switches it off (default: {defaults.early_stopping_patience})")
@@ -54,9 +55,12 @@ def run(args) -> int:
     data = load_data_from_args(args)
     directory = args.dir or os.path.join("runs", f"tune-{args.model}-{args.data}-{args.tuner}")
     print(f"Searching {args.model} on {data.name} {data.input_shape} with {args.tuner} search into {directory}", flush=True)
-    result = search(args.model, data, config, directory=directory, resume=args.resume, overwrite=args.overwrite)
+    # Recorded beside the search, so --resume refuses other data arguments (each difference named).
+    data_arguments = {"data": args.data, "limit": args.limit, "image_size": args.image_size}
+    result = search(args.model, data, config, directory=directory, resume=args.resume, overwrite=args.overwrite,
+                    record={"data_arguments": data_arguments})
     if result.best:
-        print(f"best {config.objective} {result.best['objective']:.4f} (trial {result.best['trial']}): "
+        print(f"best {result.config.objective} {result.best['objective']:.4f} (trial {result.best['trial']}): "
               f"{result.best['hyperparameters']}")
         print(f"{len(result.rows)} trials in {result.seconds:.1f} s; table in {os.path.join(directory, 'results.csv')}")
     return 0

@@ -4,16 +4,25 @@ from __future__ import annotations
 
 import dataclasses
 
-from dlcourse.data import list_datasets
-from dlcourse.train.config import TrainConfig
+from dlcourse.data import MAX_IMAGE_SIZE, list_datasets
+from dlcourse.train.config import OPTIMIZERS, SCHEDULES, TrainConfig
+from dlcourse.train.devices import STRATEGIES
 
 _JIT = {"auto": "auto", "on": True, "off": False}
 
 
 def add_data_arguments(parser, default: str | None = "digits"):
-    parser.add_argument("--data", default=default, choices=list_datasets(), help=f"data set (default: {default})")
-    parser.add_argument("--data-path", default=None, help="a local .npz file of the data set (offline use)")
-    parser.add_argument("--image-size", type=int, default=None, help="resize images to SIZE x SIZE")
+    names = list_datasets()
+    parser.add_argument("--data", default=default, choices=names, metavar="NAME",
+                        help=f"data set, one of: {', '.join(names)} (default: {default}); "
+                        "folder reads your own images from --data-path DIR, one sub-folder per class")
+    parser.add_argument("--data-path", default=None, metavar="PATH",
+                        help="a local .npz file of the data set (offline use), or with --data folder the folder of images")
+    parser.add_argument("--sha256", default=None, metavar="HEX",
+                        help="the expected sha256 of the data's file (with --data folder: of its image manifest); "
+                        "a mismatch stops before training")
+    parser.add_argument("--image-size", type=int, default=None, metavar="SIZE",
+                        help=f"resize images to SIZE x SIZE, at most {MAX_IMAGE_SIZE} (required with --data folder)")
     parser.add_argument("--limit", type=int, default=None, help="use at most this many training images")
 
 
@@ -22,11 +31,11 @@ def add_training_arguments(parser):
     parser.add_argument("--epochs", type=int, default=None, help="passes over the training data (default: enough for about "
                         f"{defaults.min_steps} optimiser steps, at least {defaults.min_epochs} epochs)")
     parser.add_argument("--batch-size", type=int, default=defaults.batch_size, help=f"(default: {defaults.batch_size})")
-    parser.add_argument("--optimizer", default=defaults.optimizer, help=f"(default: {defaults.optimizer})")
+    parser.add_argument("--optimizer", default=defaults.optimizer, help=f"one of {', '.join(OPTIMIZERS)} (default: {defaults.optimizer})")
     parser.add_argument("--lr", type=float, default=defaults.learning_rate, help=f"peak learning rate (default: {defaults.learning_rate})")
-    parser.add_argument("--schedule", default=defaults.schedule, help=f"(default: {defaults.schedule})")
+    parser.add_argument("--schedule", default=defaults.schedule, help=f"one of {', '.join(SCHEDULES)} (default: {defaults.schedule})")
     parser.add_argument("--jit", choices=sorted(_JIT), default="auto", help="XLA compilation: auto picks it on GPU/TPU only")
-    parser.add_argument("--strategy", default=defaults.strategy, help=f"distribution strategy (default: {defaults.strategy})")
+    parser.add_argument("--strategy", default=defaults.strategy, help=f"distribution strategy: one of {', '.join(STRATEGIES)} (default: {defaults.strategy})")
     parser.add_argument("--seed", type=int, default=defaults.seed, help=f"(default: {defaults.seed})")
     parser.add_argument("--patience", type=int, default=defaults.early_stopping_patience,
                         help=f"early-stopping patience in epochs, 0 for none (default: {defaults.early_stopping_patience})")
@@ -53,4 +62,9 @@ def train_config_from_args(args) -> TrainConfig:
 def load_data_from_args(args, **overrides):
     from dlcourse.data import load_dataset
 
-    return load_dataset(args.data, path=args.data_path, image_size=args.image_size, limit=args.limit, **overrides)
+    if args.data == "folder" and args.data_path is None:
+        raise ValueError("--data folder needs --data-path DIR (a folder with one sub-folder per class)")
+    if args.data == "folder" and args.image_size is None:
+        raise ValueError("--data folder needs --image-size SIZE (images are resized to SIZE x SIZE)")
+    return load_dataset(args.data, path=args.data_path, image_size=args.image_size, limit=args.limit,
+                        sha256=getattr(args, "sha256", None), **overrides)

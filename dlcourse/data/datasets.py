@@ -2,7 +2,9 @@
 
 Each loader tries, in order: the file you name (`path=`), ``$DLCOURSE_DATA_DIR/<name>.npz``, then
 the real download (keras.datasets, or TFDS with ``source="tfds"``). A local file is verified by its
-sha256. Offline and without a file, `DatasetUnavailable` says which file to put where.
+sha256. Offline and without a file, `DatasetUnavailable` says which file to put where. Your own
+images load with ``load_dataset("folder", path=DIR, image_size=...)``; arrays you already hold
+become `ImageData` through `dlcourse.data.as_image_data`.
 
 Example:
     >>> data = load_dataset("digits")            # bundled with scikit-learn: always offline
@@ -14,12 +16,16 @@ Example:
 from __future__ import annotations
 
 import difflib
-import hashlib
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Callable
 
 import numpy as np
+
+from dlcourse.checks import check_choice, check_fraction, check_int, check_optional_positive_int
+from dlcourse.data.checks import check_class_labels, check_images, check_same_length, check_sha256
+from dlcourse.data.folder import file_sha256, folder_sha256, load_folder
+from dlcourse.data.image_data import ImageData, split_validation
 
 DATA_DIR_ENV = "DLCOURSE_DATA_DIR"
 
@@ -38,91 +44,64 @@ class DatasetUnavailable(FileNotFoundError):
     """The data set could be neither downloaded nor found on disk; the message says what to do."""
 
 
-@dataclass(frozen=True)
-class ImageData:
-    """Train, validation and test images with integer labels, ready for Keras and scikit-learn.
-
-    Images are float32 in [0, 1], shaped ``(n, height, width, channels)``.
-
-    Example:
-        >>> data = load_dataset("digits")
-        >>> x, y = data.sklearn_arrays("train")     # flat (n, features) arrays
-    """
-
-    name: str
-    x_train: np.ndarray
-    y_train: np.ndarray
-    x_val: np.ndarray
-    y_val: np.ndarray
-    x_test: np.ndarray
-    y_test: np.ndarray
-    num_classes: int
-    source: str
-    class_names: tuple = field(default=())
-
-    @property
-    def input_shape(self) -> tuple:
-        return tuple(self.x_train.shape[1:])
-
-    def arrays(self, split: str) -> tuple[np.ndarray, np.ndarray]:
-        """``(x, y)`` of ``"train"``, ``"val"`` or ``"test"``."""
-        if split not in ("train", "val", "test"):
-            raise ValueError(f"split must be 'train', 'val' or 'test'; got {split!r}")
-        return getattr(self, f"x_{split}"), getattr(self, f"y_{split}")
-
-    def sklearn_arrays(self, split: str) -> tuple[np.ndarray, np.ndarray]:
-        """``(x, y)`` with each image flattened to a feature vector, for scikit-learn."""
-        x, y = self.arrays(split)
-        return x.reshape(len(x), -1), y
-
-    def dataset(self, split: str, batch_size: int = 128, shuffle: bool | None = None, seed=None):
-        """A batched, prefetched `tf.data.Dataset` of ``(images, labels)`` for `split`.
-
-        Training data is shuffled every epoch unless ``shuffle=False``.
-        """
-        import tensorflow as tf
-
-        if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
-            raise ValueError(f"batch_size must be a positive integer; got {batch_size!r}")
-        x, y = self.arrays(split)
-        ds = tf.data.Dataset.from_tensor_slices((x, y))
-        if shuffle if shuffle is not None else split == "train":
-            ds = ds.shuffle(len(x), seed=seed, reshuffle_each_iteration=True)
-        return ds.batch(batch_size).prefetch(tf.data.AUTOTUNE)
-
-    def train_dataset(self, batch_size: int = 128, seed=None):
-        return self.dataset("train", batch_size, seed=seed)
-
-    def val_dataset(self, batch_size: int = 256):
-        return self.dataset("val", batch_size)
-
-    def test_dataset(self, batch_size: int = 256):
-        return self.dataset("test", batch_size)
+MAX_IMAGE_SIZE = 1024  # the largest image_size accepted: larger resizes only exhaust memory
+BYTES_PER_PIXEL = 4  # float32
 
 
-def _sha256(path: str) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
+@dataclass
+class RawData:
+    """What a loader found, before the checks: arrays as stored, and where they came from."""
+
+    train: tuple
+    test: tuple
+    origin: str
+    scale: float | None = None  # divide images by this; None: check_images decides (uint8: 255)
+    sha256: str | None = None
+    val: tuple | None = None
+    class_names: tuple = ()
+    test_given: bool = True  # False: the source has no test split (a folder without test/)
+    where: str = ""  # prefix of error messages: the file the arrays came from
 
 
-def _load_npz(name: str, path: str, sha256: str | None):
+def _check_sha256(path: str, actual: str, name: str, sha256: str | None) -> None:
+    if sha256:
+        if actual != sha256:
+            raise ValueError(f"{path}: sha256 {actual} does not match the sha256 you gave ({sha256})")
+        return
     known = KNOWN_SHA256.get(name, {})
-    allowed = {sha256: "the sha256 you gave"} if sha256 else known
-    if allowed:
-        actual = _sha256(path)
-        if actual not in allowed:
-            raise ValueError(
-                f"{path}: sha256 {actual} matches no known {name} file "
-                f"({', '.join(f'{h} = {what}' for h, what in allowed.items())})"
-            )
-    with np.load(path, allow_pickle=False) as f:
-        missing = {"x_train", "y_train", "x_test", "y_test"} - set(f.files)
-        if missing:
-            raise ValueError(f"{path} lacks the arrays {sorted(missing)} (keras.datasets' layout)")
-        return (f["x_train"], f["y_train"]), (f["x_test"], f["y_test"])
+    if known and actual not in known:
+        raise ValueError(
+            f"{path}: sha256 {actual} matches no known {name} file "
+            f"({', '.join(f'{h} = {what}' for h, what in known.items())}); pass sha256= to use another file"
+        )
+
+
+def _load_npz(name: str, path: str, sha256: str | None) -> RawData:
+    actual = file_sha256(path)
+    _check_sha256(path, actual, name, sha256)
+    keys = ("x_train", "y_train", "x_test", "y_test")
+    try:
+        with np.load(path, allow_pickle=False) as f:
+            present = set(f.files)
+            arrays = {key: f[key] for key in keys if key in present}
+    except Exception as error:  # a truncated or corrupt file fails in zipfile, zlib or numpy
+        raise ValueError(
+            f"{path}: not a readable .npz file ({type(error).__name__}: {str(error)[:120]}); "
+            "it may be truncated: download or copy it again"
+        ) from error
+    missing = set(keys) - set(arrays)
+    if missing:
+        raise ValueError(f"{path} lacks the arrays {sorted(missing)} (keras.datasets' layout)")
+    return RawData(train=(arrays["x_train"], arrays["y_train"]), test=(arrays["x_test"], arrays["y_test"]),
+                   origin=f"file {path}", sha256=actual, where=f"{path}: ")
+
+
+def _data_dir() -> str | None:
+    data_dir = os.environ.get(DATA_DIR_ENV)
+    if data_dir and not os.path.isdir(data_dir):
+        raise DatasetUnavailable(f"${DATA_DIR_ENV} names {data_dir!r}, which is not a folder: "
+                                 f"create it and put the data set's .npz file there, or unset {DATA_DIR_ENV}")
+    return data_dir or None
 
 
 def _local_file(name: str, path) -> str | None:
@@ -131,7 +110,7 @@ def _local_file(name: str, path) -> str | None:
         if not os.path.isfile(path):
             raise ValueError(f"path: no file at {path!r}")
         return path
-    data_dir = os.environ.get(DATA_DIR_ENV)
+    data_dir = _data_dir()
     if data_dir:
         candidate = os.path.join(data_dir, f"{name}.npz")
         if os.path.isfile(candidate):
@@ -162,71 +141,96 @@ def _download(name: str, source: str):
         ) from error
 
 
-def _to_images(x: np.ndarray, scale: float) -> np.ndarray:
-    x = np.asarray(x, dtype="float32") / scale
-    return x[..., None] if x.ndim == 3 else x
+def _physical_memory() -> int | None:
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (AttributeError, ValueError, OSError):  # not a POSIX system
+        return None
 
 
-def _resize(x: np.ndarray, image_size) -> np.ndarray:
+def _resize(x: np.ndarray, image_size, name: str) -> np.ndarray:
     if image_size is None or x.shape[1:3] == (image_size, image_size):
         return x
+    needed = len(x) * image_size * image_size * x.shape[-1] * BYTES_PER_PIXEL
+    memory = _physical_memory()
+    if memory is not None and needed > memory:
+        raise ValueError(
+            f"image_size={image_size}: the {len(x):,} resized {name} images need {needed / 2**30:,.1f} GiB, "
+            f"more than this machine's {memory / 2**30:,.1f} GiB of memory; use a smaller image_size or limit="
+        )
     import tensorflow as tf
 
     return tf.image.resize(x, (image_size, image_size)).numpy().clip(0.0, 1.0)
 
 
-def _split_validation(x, y, validation_split, seed):
-    if not 0 <= validation_split < 1:
-        raise ValueError(f"validation_split must be in [0, 1); got {validation_split!r}")
-    if validation_split == 0:
-        return x, y, x[:0], y[:0]
-    from sklearn.model_selection import train_test_split
-
-    x_train, x_val, y_train, y_val = train_test_split(
-        x, y, test_size=validation_split, random_state=seed, stratify=y
-    )
-    return x_train, y_train, x_val, y_val
-
-
 def _limit(x, y, limit, seed):
-    if limit is None:
-        return x, y
-    if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
-        raise ValueError(f"limit must be a positive integer or None; got {limit!r}")
-    if limit >= len(x):
+    if limit is None or limit >= len(x):
         return x, y
     order = np.random.default_rng(seed).permutation(len(x))[:limit]
     return x[order], y[order]
 
 
-def _digits(path, source, sha256):
+def _sklearn_digits_file() -> str:
+    from importlib import resources
+
+    return str(resources.files("sklearn.datasets") / "data" / "digits.csv.gz")
+
+
+def _digits(path, source, sha256, image_size) -> RawData:
     from sklearn.datasets import load_digits
     from sklearn.model_selection import train_test_split
 
+    file = _sklearn_digits_file()
+    actual = file_sha256(file) if os.path.isfile(file) else None
+    if sha256 and actual != sha256:
+        raise ValueError(f"{file}: sha256 {actual} does not match the sha256 you gave ({sha256})")
     digits = load_digits()
     x = digits.images.astype("float32")  # 8x8, values 0..16
     x_train, x_test, y_train, y_test = train_test_split(
         x, digits.target, test_size=0.2, random_state=0, stratify=digits.target
     )
-    return (x_train, y_train), (x_test, y_test), 16.0, "scikit-learn load_digits"
+    return RawData(train=(x_train, y_train), test=(x_test, y_test), origin="scikit-learn load_digits",
+                   scale=16.0, sha256=actual)
 
 
 def _keras_dataset(name: str) -> Callable:
-    def load(path, source, sha256):
+    def load(path, source, sha256, image_size) -> RawData:
         local = _local_file(name, path)
         if local is not None:
-            train, test = _load_npz(name, local, sha256)
-            return train, test, 255.0, f"file {local}"
+            return _load_npz(name, local, sha256)
+        if sha256:
+            raise DatasetUnavailable(
+                f"sha256 checks a local file, but no {name}.npz was given (path=) or found in "
+                f"${DATA_DIR_ENV}; pass path=FILE, or leave sha256 out to download {name}"
+            )
         train, test = _download(name, source)
-        return train, test, 255.0, source
+        return RawData(train=train, test=test, origin=source)
 
     return load
+
+
+def _folder(path, source, sha256, image_size) -> RawData:
+    if path is None:
+        raise ValueError("path: the folder data set needs path=DIR (a folder with one sub-folder per class)")
+    if image_size is None:
+        raise ValueError("image_size: the folder data set needs an image_size (images are resized to "
+                         "image_size x image_size)")
+    path = os.fspath(path)
+    found = load_folder(path, image_size)
+    actual = folder_sha256(path)
+    if sha256 and actual != sha256:
+        raise ValueError(f"{path}: sha256 {actual} of its images does not match the sha256 you gave ({sha256})")
+    x_train, y_train = found["train"]
+    test = found["test"] if found["test"] is not None else (x_train[:0], y_train[:0])
+    return RawData(train=found["train"], test=test, val=found["val"], origin=f"folder {path}", scale=255.0,
+                   sha256=actual, class_names=found["class_names"], test_given=found["test"] is not None,
+                   where=f"{path}: ")
 
 
 @dataclass(frozen=True)
 class DatasetSpec:
     loader: Callable
-    num_classes: int
+    num_classes: int | None  # None: read from the data (a folder's sub-folders)
     default_image_size: int | None
     description: str
     class_names: tuple = ()
@@ -247,6 +251,9 @@ DATASETS = {
         _keras_dataset("cifar10"), 10, None, "CIFAR-10 colour images, 32x32x3",
         ("airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"),
     ),
+    "folder": DatasetSpec(
+        _folder, None, None, "your own images: path=DIR with one sub-folder per class (needs image_size)",
+    ),
 }
 
 
@@ -266,18 +273,28 @@ def load_dataset(
     source: str = "keras",
     sha256: str | None = None,
 ) -> ImageData:
-    """Load data set `name` as `ImageData` (float32 images in [0, 1], integer labels).
+    """Load data set `name` as `ImageData` (float32 images in [0, 1], int64 labels).
+
+    Images are checked and converted by `dlcourse.data.checks`: uint8 images are divided by 255
+    (digits' 0..16 by 16), float images already in [0, 1] are kept as they are (never scaled twice),
+    anything else (NaN, floats outside [0, 1], labels out of range, x and y of different lengths, an
+    empty split) is one ValueError naming the file and the array.
 
     Args:
-        name: one of `list_datasets()`.
-        path: a local ``.npz`` file (keras.datasets' layout) to use instead of downloading.
+        name: one of `list_datasets()`; ``"folder"`` reads your own images (`path` and `image_size`
+            required; see `dlcourse.data.folder`).
+        path: a local ``.npz`` file (keras.datasets' layout) to use instead of downloading; for
+            ``"folder"``, the folder of images.
         validation_split: the fraction of the training set held out, stratified by class.
-        image_size: resize images to ``image_size x image_size`` (digits: 28 by default, the notes'
-            CNN input; pass 8 for the original images).
+        image_size: resize images to ``image_size x image_size``, at most 1024 (digits: 28 by
+            default, the notes' CNN input; pass 8 for the original images).
         limit: keep at most this many training examples (quick experiments, lessons' quick mode).
         seed: seed of the validation split and of `limit`'s sample.
         source: ``"keras"`` (keras.datasets) or ``"tfds"`` (TensorFlow Datasets) for downloads.
-        sha256: the expected sha256 of `path`, for files this package does not know.
+        sha256: the expected sha256 of the data's file (for every data set: the ``.npz``, digits'
+            bundled file, a folder's manifest); a mismatch is an error naming the file. Given, a
+            data set is never downloaded. Without it, files this package knows (MNIST) are checked
+            against their known sums. The sha256 found is kept in ``ImageData.sha256``.
 
     Returns:
         An `ImageData`.
@@ -290,21 +307,37 @@ def load_dataset(
         close = difflib.get_close_matches(str(name), DATASETS, n=3, cutoff=0.5)
         hint = f" Did you mean {', '.join(map(repr, close))}?" if close else ""
         raise ValueError(f"unknown data set {name!r}.{hint} Known data sets: {', '.join(list_datasets())}")
-    if source not in ("keras", "tfds"):
-        raise ValueError(f"source must be 'keras' or 'tfds'; got {source!r}")
-    if image_size is not None and (isinstance(image_size, bool) or not isinstance(image_size, int) or image_size < 1):
-        raise ValueError(f"image_size must be a positive integer or None; got {image_size!r}")
+    check_choice("source", source, ("keras", "tfds"))
+    if image_size is not None:
+        image_size = check_int("image_size", image_size, minimum=1, maximum=MAX_IMAGE_SIZE)
+    limit = check_optional_positive_int("limit", limit)
+    validation_split = check_fraction("validation_split", validation_split)
+    sha256 = check_sha256("sha256", sha256)
+    if seed is not None:
+        seed = check_int("seed", seed, minimum=0)
     spec = DATASETS[name]
-    (x_train, y_train), (x_test, y_test), scale, origin = spec.loader(path, source, sha256)
-    y_train = np.asarray(y_train, dtype="int64").ravel()
-    y_test = np.asarray(y_test, dtype="int64").ravel()
-    x_train, y_train = _limit(x_train, y_train, limit, seed)
+    raw = spec.loader(path, source, sha256, image_size)
+    num_classes = spec.num_classes or len(raw.class_names)
+    where = raw.where
+    splits = {"train": raw.train, "test": raw.test}
+    if raw.val is not None:
+        splits["val"] = raw.val
+    labels = {}
+    for split, (x, y) in splits.items():
+        check_same_length(x, y, f"{where}{split}")
+        if not len(x) and (split == "train" or (split == "test" and raw.test_given)):
+            raise ValueError(f"{where}x_{split} is empty: the {split} split needs at least one example")
+        labels[split] = check_class_labels(y, num_classes, f"{where}y_{split}")
+    x_train, y_train = _limit(raw.train[0], labels["train"], limit, seed)
     image_size = image_size or spec.default_image_size
-    x_train = _resize(_to_images(x_train, scale), image_size)
-    x_test = _resize(_to_images(x_test, scale), image_size)
-    x_train, y_train, x_val, y_val = _split_validation(x_train, y_train, validation_split, seed)
+    x_train = _resize(check_images(x_train, f"{where}x_train", scale=raw.scale), image_size, "training")
+    x_test = _resize(check_images(raw.test[0], f"{where}x_test", scale=raw.scale), image_size, "test")
+    if raw.val is None:
+        x_train, y_train, x_val, y_val = split_validation(x_train, y_train, validation_split, seed)
+    else:
+        x_val, y_val = _resize(check_images(raw.val[0], f"{where}x_val", scale=raw.scale), image_size, "val"), labels["val"]
     return ImageData(
         name=name, x_train=x_train, y_train=y_train, x_val=x_val, y_val=y_val,
-        x_test=x_test, y_test=y_test, num_classes=spec.num_classes, source=origin,
-        class_names=spec.class_names,
+        x_test=x_test, y_test=labels["test"], num_classes=num_classes, source=raw.origin,
+        class_names=raw.class_names or spec.class_names, sha256=raw.sha256,
     )

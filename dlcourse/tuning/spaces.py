@@ -1,10 +1,13 @@
 """Search spaces (탐색 공간) for keras-tuner: the notes' CNN, a VGG-style and a ResNet-style small net.
 
 Each architecture is a function ``net(hp, space, input_shape, classes) -> keras.Model`` that reads
-its widths and depth from keras-tuner's `HyperParameters`; `CourseHyperModel` adds the training
-hyperparameters (optimiser, learning rate on a log scale, weight decay, batch size) and compiles.
-Any other registered model name is searched over the training hyperparameters (and its
-``dropout``, when the builder has one) with its architecture as registered.
+its widths and depth from keras-tuner's `HyperParameters` and builds them from `dlcourse.blocks`
+(VGG blocks, ResNet's basic blocks); the ``notes_cnn`` space at its default point is
+`dlcourse.models.notes_cnn` itself, whose layers give the defaults. `CourseHyperModel` adds the
+training hyperparameters (optimiser, learning rate on a log scale, weight decay, batch size) and
+compiles with the task's loss and metrics (`dlcourse.train.tasks`). Any other registered model
+name is searched over the training hyperparameters (and its ``dropout``, when the builder has one)
+with its architecture as registered.
 
 Reference: O'Malley et al., KerasTuner (2019), https://keras.io/keras_tuner/.
 
@@ -17,17 +20,19 @@ Example:
 
 from __future__ import annotations
 
+import functools
 import inspect
 from dataclasses import dataclass, fields
 from numbers import Integral, Real
 
 import keras
 import keras_tuner as kt
-from keras_tuner.src.engine.hypermodel import get_hypermodel as keras_tuner_hypermodel
 
-from dlcourse.models.common import BN_EPSILON
+from dlcourse.blocks import basic_block, conv_bn_act, vgg_block
 from dlcourse.train.config import OPTIMIZERS, TrainConfig
-from dlcourse.train.fit import classification_loss, make_optimizer
+from dlcourse.train.fit import make_optimizer
+from dlcourse.train.tasks import Task, get_task
+from dlcourse.tuning._keras_tuner_compat import all_fixed, hypermodel_from_function
 
 DROPOUT_STEP = 0.1
 
@@ -76,14 +81,28 @@ class SearchSpace:
             raise ValueError(f"search space: weight_decay values must be >= 0; got {self.weight_decay!r}")
 
 
-def _choice(hp, name, values):
+def _choice(hp, name, values, default=None):
     values = list(dict.fromkeys(values))
-    return hp.Fixed(name, values[0]) if len(values) == 1 else hp.Choice(name, values)
+    if len(values) == 1:
+        return hp.Fixed(name, values[0])
+    return hp.Choice(name, values, default=default if default in values else None)
 
 
-def _dropout(hp, space):
+def _dropout(hp, space, default=None):
     low, high = space.dropout
-    return hp.Fixed("dropout", low) if low == high else hp.Float("dropout", low, high, step=DROPOUT_STEP)
+    if low == high:
+        return hp.Fixed("dropout", low)
+    on_grid = default is not None and low <= default <= high and round((default - low) / DROPOUT_STEP, 6).is_integer()
+    return hp.Float("dropout", low, high, step=DROPOUT_STEP, default=default if on_grid else None)
+
+
+def _depth(hp, space, fits, input_shape, default=None):
+    """The searched depth, among the values of `space.depth` for which ``fits(depth)`` holds."""
+    depths = [d for d in space.depth if fits(d)]
+    if not depths:
+        raise ValueError(f"search space: no depth in {space.depth} fits images of shape {tuple(input_shape)}; "
+                         f"use fewer stages or larger images (image_size)")
+    return _choice(hp, "depth", depths, default)
 
 
 def training_config(hp, space: SearchSpace) -> TrainConfig:
@@ -100,72 +119,79 @@ def training_config(hp, space: SearchSpace) -> TrainConfig:
     )
 
 
-def _pool_if_room(x, name):
-    # Small inputs (digits at 8x8) run out of pixels before deep nets run out of stages.
-    return keras.layers.MaxPooling2D(2, name=name)(x) if min(x.shape[1:3]) >= 2 else x
-
-
-def _classifier(x, hp, space, classes, dense=True):
-    if dense:
-        x = keras.layers.Flatten(name="flatten")(x)
-        x = keras.layers.Dense(_choice(hp, "dense_units", space.dense_units), activation="relu", name="fc")(x)
-    else:
-        x = keras.layers.GlobalAveragePooling2D(name="avg_pool")(x)
-    x = keras.layers.Dropout(_dropout(hp, space), name="dropout")(x)
+def _dense_classifier(x, hp, space, classes, defaults=None):
+    defaults = defaults or {}
+    x = keras.layers.Flatten(name="flatten")(x)
+    x = keras.layers.Dense(_choice(hp, "dense_units", space.dense_units, defaults.get("dense_units")),
+                           activation="relu", name="fc")(x)
+    x = keras.layers.Dropout(_dropout(hp, space, defaults.get("dropout")), name="dropout")(x)
     return keras.layers.Dense(classes, activation="softmax", name="predictions")(x)
 
 
-def notes_cnn_net(hp, space, input_shape, classes):
-    """The notes' CNN layout (conv-pool stages, Dense, Dropout) with its widths and depth searched.
+@functools.cache
+def notes_cnn_defaults() -> dict:
+    """The registry's `notes_cnn` read back: its first width, depth, dense width and dropout rate."""
+    from dlcourse.models import notes_cnn
 
-    Filters go ``f, 2f, 2f, ...`` as the notes' (32, 64, 64); 'same' padding lets 8x8 digits fit.
+    model = notes_cnn()
+    convs = [layer for layer in model.layers if isinstance(layer, keras.layers.Conv2D)]
+    return {"filters": convs[0].filters, "depth": len(convs), "dense_units": model.get_layer("fc").units,
+            "dropout": model.get_layer("dropout").rate}
+
+
+def _notes_cnn_fits(size, depth):
+    # Valid 3x3 convs (-2 pixels) with a 2x2 max-pool between two convs, as in the notes.
+    for i in range(depth):
+        if size < 3:
+            return False
+        size -= 2
+        if i < depth - 1:
+            size //= 2
+    return size >= 1
+
+
+def notes_cnn_net(hp, space, input_shape, classes):
+    """The notes' CNN (`dlcourse.models.notes_cnn`) with its widths, depth and dropout searched.
+
+    Valid 3x3 convs with ReLU and a 2x2 max-pool between them, widths ``f, 2f, 2f, ...`` (the
+    notes' 32, 64, 64), then Flatten, Dense, Dropout and the classifier. Each hyperparameter's
+    default is the registered model's value, so the default point is `notes_cnn()` exactly.
     """
-    filters = _choice(hp, "filters", space.filters)
-    x = inputs = keras.Input(input_shape, name="image")
-    for i in range(_choice(hp, "depth", space.depth)):
-        x = keras.layers.Conv2D(filters * min(2, 2**i), 3, padding="same", activation="relu", name=f"conv{i + 1}")(x)
-        x = _pool_if_room(x, f"pool{i + 1}")
-    return keras.Model(inputs, _classifier(x, hp, space, classes), name="notes_cnn_search")
+    defaults = notes_cnn_defaults()
+    filters = _choice(hp, "filters", space.filters, defaults["filters"])
+    depth = _depth(hp, space, lambda d: _notes_cnn_fits(min(input_shape[:2]), d), input_shape, defaults["depth"])
+    x = inputs = keras.Input(input_shape, name="input")
+    for i in range(1, depth + 1):
+        x = keras.layers.Conv2D(filters * min(2, 2 ** (i - 1)), 3, activation="relu", name=f"conv{i}")(x)
+        if i < depth:
+            x = keras.layers.MaxPooling2D(2, name=f"pool{i}")(x)
+    return keras.Model(inputs, _dense_classifier(x, hp, space, classes, defaults), name="notes_cnn")
 
 
 def vgg_net(hp, space, input_shape, classes):
-    """VGG-style (Simonyan & Zisserman, 2015): stages of two 3x3 convs then 2x2 max-pooling, width doubling."""
+    """VGG-style (Simonyan & Zisserman, 2015): `dlcourse.blocks.vgg_block` stages of two 3x3 convs and a
+    2x2 max-pool, width doubling, then Flatten, Dense, Dropout and the classifier."""
     filters = _choice(hp, "filters", space.filters)
-    x = inputs = keras.Input(input_shape, name="image")
-    for stage in range(1, _choice(hp, "depth", space.depth) + 1):
-        for conv in (1, 2):
-            x = keras.layers.Conv2D(filters * 2 ** (stage - 1), 3, padding="same", activation="relu",
-                                    name=f"block{stage}_conv{conv}")(x)
-        x = _pool_if_room(x, f"block{stage}_pool")
-    return keras.Model(inputs, _classifier(x, hp, space, classes), name="vgg_small_search")
-
-
-def residual_block(x, filters, stride, name):
-    """He et al. (2016)'s basic block: two 3x3 conv-BN, a 1x1 projection when the shape changes."""
-    shortcut = x
-    if stride != 1 or x.shape[-1] != filters:
-        shortcut = keras.layers.Conv2D(filters, 1, strides=stride, name=f"{name}_0_conv")(x)
-        shortcut = keras.layers.BatchNormalization(epsilon=BN_EPSILON, name=f"{name}_0_bn")(shortcut)
-    x = keras.layers.Conv2D(filters, 3, strides=stride, padding="same", name=f"{name}_1_conv")(x)
-    x = keras.layers.BatchNormalization(epsilon=BN_EPSILON, name=f"{name}_1_bn")(x)
-    x = keras.layers.Activation("relu", name=f"{name}_1_relu")(x)
-    x = keras.layers.Conv2D(filters, 3, padding="same", name=f"{name}_2_conv")(x)
-    x = keras.layers.BatchNormalization(epsilon=BN_EPSILON, name=f"{name}_2_bn")(x)
-    x = keras.layers.Add(name=f"{name}_add")([shortcut, x])
-    return keras.layers.Activation("relu", name=f"{name}_out")(x)
+    depth = _depth(hp, space, lambda d: min(input_shape[:2]) >= 2**d, input_shape)
+    x = inputs = keras.Input(input_shape, name="input")
+    for stage in range(1, depth + 1):
+        x = vgg_block(x, filters * 2 ** (stage - 1), 2, name=f"block{stage}")
+    return keras.Model(inputs, _dense_classifier(x, hp, space, classes), name="vgg_small")
 
 
 def resnet_net(hp, space, input_shape, classes):
-    """ResNet-style (He et al., 2016): a conv stem, one residual block per stage, global average pooling."""
+    """ResNet-style (He et al., 2016): a 3x3 conv-BN-ReLU stem, one `dlcourse.blocks.basic_block` per
+    stage (stride 2 from the second stage, width doubling), global average pooling, Dropout."""
     filters = _choice(hp, "filters", space.filters)
-    x = inputs = keras.Input(input_shape, name="image")
-    x = keras.layers.Conv2D(filters, 3, padding="same", name="stem_conv")(x)
-    x = keras.layers.BatchNormalization(epsilon=BN_EPSILON, name="stem_bn")(x)
-    x = keras.layers.Activation("relu", name="stem_relu")(x)
-    for stage in range(1, _choice(hp, "depth", space.depth) + 1):
-        stride = 2 if stage > 1 and min(x.shape[1:3]) >= 2 else 1
-        x = residual_block(x, filters * 2 ** (stage - 1), stride, name=f"conv{stage + 1}_block1")
-    return keras.Model(inputs, _classifier(x, hp, space, classes, dense=False), name="resnet_small_search")
+    depth = _depth(hp, space, lambda d: True, input_shape)
+    x = inputs = keras.Input(input_shape, name="input")
+    x = conv_bn_act(x, filters, 3, name="stem")
+    for stage in range(1, depth + 1):
+        x = basic_block(x, filters * 2 ** (stage - 1), strides=1 if stage == 1 else 2, name=f"conv{stage + 1}_block1")
+    x = keras.layers.GlobalAveragePooling2D(name="avg_pool")(x)
+    x = keras.layers.Dropout(_dropout(hp, space), name="dropout")(x)
+    outputs = keras.layers.Dense(classes, activation="softmax", name="predictions")(x)
+    return keras.Model(inputs, outputs, name="resnet_small")
 
 
 def registry_net(name):
@@ -193,6 +219,13 @@ def list_search_spaces() -> list[str]:
     return list(ARCHITECTURES) + [m for m in list_models() if m not in ARCHITECTURES]
 
 
+def task_of_search(name) -> Task:
+    """The task a named search trains for: classification for `ARCHITECTURES`, else the registry entry's."""
+    from dlcourse.train.tasks import task_of
+
+    return get_task("classification") if name in ARCHITECTURES else task_of(name=name)
+
+
 class CourseHyperModel(kt.HyperModel):
     """A keras-tuner HyperModel: an architecture from `ARCHITECTURES` (or the registry) plus training.
 
@@ -201,31 +234,31 @@ class CourseHyperModel(kt.HyperModel):
         input_shape: the image shape, e.g. ``(8, 8, 1)``.
         classes: number of classes.
         space: a `SearchSpace`; its defaults when None.
+        task: the `Task` (or its name) that compiles each trial's model; classification by default.
 
     Example:
         >>> hypermodel = CourseHyperModel("notes_cnn", (28, 28, 1), 10)
     """
 
-    def __init__(self, name, input_shape, classes, space=None):
+    def __init__(self, name, input_shape, classes, space=None, task="classification"):
         super().__init__(name=name)
         if space is not None and not isinstance(space, SearchSpace):
             raise TypeError(f"space must be a SearchSpace; got {type(space).__name__}")
         self.net = ARCHITECTURES[name] if name in ARCHITECTURES else registry_net(name)
         self.input_shape, self.classes = tuple(input_shape), int(classes)
         self.space = space or SearchSpace()
+        self.task = task if isinstance(task, Task) else get_task(task)
 
     def build(self, hp):
         model = self.net(hp, self.space, self.input_shape, self.classes)
         config = training_config(hp, self.space)
-        model.compile(optimizer=make_optimizer(config, steps_per_epoch=1), loss=classification_loss(model),
-                      metrics=["accuracy"])
-        return model
+        return self.task.compile(model, make_optimizer(config, steps_per_epoch=1))
 
     def fit(self, hp, model, *args, **kwargs):
         return model.fit(*args, batch_size=hp.get("batch_size"), **kwargs)
 
 
-def get_hypermodel(model, input_shape, classes, space=None):
+def get_hypermodel(model, input_shape, classes, space=None, task=None):
     """A keras-tuner HyperModel from a search-space name, a HyperModel or a build function ``hp -> model``.
 
     Args:
@@ -234,6 +267,8 @@ def get_hypermodel(model, input_shape, classes, space=None):
         input_shape: the image shape (used with names).
         classes: number of classes (used with names).
         space: a `SearchSpace` (names only).
+        task: the task (a `Task` or one of `dlcourse.train.tasks.TASKS`) that compiles a named space's
+            models; by default the registry entry's, classification for the searched architectures.
 
     Returns:
         A `keras_tuner.HyperModel`.
@@ -247,13 +282,13 @@ def get_hypermodel(model, input_shape, classes, space=None):
             from dlcourse.models import model_entry
 
             model_entry(model)  # unknown names fail here, with the registry's suggestions
-        return CourseHyperModel(model, input_shape, classes, space)
-    if space is not None:
-        raise TypeError("space applies to search-space names only; put the space in your own HyperModel")
+        return CourseHyperModel(model, input_shape, classes, space, task or task_of_search(model))
+    if space is not None or task is not None:
+        raise TypeError("space and task apply to search-space names only; your own HyperModel compiles its models")
     if isinstance(model, kt.HyperModel):
         return model
     if callable(model):
-        return keras_tuner_hypermodel(model)  # keras-tuner's own wrapper of a build function
+        return hypermodel_from_function(model)
     raise TypeError(f"model must be a search-space name, a keras_tuner.HyperModel or a build function; got {model!r}")
 
 
@@ -265,7 +300,7 @@ def check_search_space(hypermodel, objective: str) -> kt.HyperParameters:
     """
     hp = kt.HyperParameters()
     model = hypermodel.build(hp)
-    if not hp.space or all(isinstance(p, kt.engine.hyperparameters.Fixed) for p in hp.space):
+    if not hp.space or all_fixed(hp):
         raise ValueError("search space is empty: the model declares no hyperparameter with more than one value "
                          "(use hp.Choice, hp.Int or hp.Float, or give the SearchSpace several values)")
     if not isinstance(model, keras.Model):

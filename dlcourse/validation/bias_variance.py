@@ -10,6 +10,7 @@ averaged over the test images (noise is folded into bias^2: each image has one f
 Reference: Geman, Bienenstock & Doursat, Neural Networks and the Bias/Variance Dilemma (1992).
 
 Example:
+    >>> from dlcourse.data import load_dataset
     >>> rows = bias_variance(mlp_capacities((4, 64)), load_dataset("digits", image_size=8), rounds=3, epochs=5)
     >>> rows[0]["bias2"] > rows[1]["bias2"]
     True

@@ -6,6 +6,7 @@ by resampling: each round trains on a sample drawn with the current example weig
 the member gets wrong gain weight: Zhu, Zou, Rosset & Hastie, Multi-class AdaBoost (2009).
 
 Example:
+    >>> from dlcourse.data import load_dataset
     >>> data = load_dataset("digits", image_size=8)
     >>> ensemble = bagging("mlp", data, members=5, epochs=10)
     >>> ensemble.accuracy(data.x_test, data.y_test) >= single_model("mlp", data, epochs=10)

@@ -6,9 +6,12 @@ K-fold mean (교차 검증), with early stopping inside every trial. The directo
 ``search_config.json``, keras-tuner's own state under ``trials/``, and ``results.csv`` /
 ``results.json`` (one row per finished trial, rewritten as each trial ends).
 
-Resuming is keras-tuner's: the same directory with ``overwrite=False`` reloads the oracle, so
+Resuming is keras-tuner's: the same directory with ``resume=True`` reloads the oracle, so
 finished trials are not run again; a trial that was running when the process died is run again
-with the same hyperparameters (keras-tuner puts it on its retry queue).
+with the same hyperparameters (keras-tuner puts it on its retry queue). ``search_config.json``
+records the settings, the task, the data (name, sizes, fingerprint of its arrays) and the search
+space; resuming with any of them different is refused, one line per difference, before anything
+is written (only ``max_trials`` may grow).
 
 Distributed search is keras-tuner's too: set ``KERASTUNER_TUNER_ID`` (``chief`` for the process
 holding the oracle, ``tuner0``, ``tuner1``, ... for workers), ``KERASTUNER_ORACLE_IP`` and
@@ -20,15 +23,14 @@ hyper-parameter optimization, JMLR 13 (2012); Li et al., Hyperband, JMLR 18 (201
 
 Example:
     >>> from dlcourse.data import load_dataset
-    >>> result = search("notes_cnn", load_dataset("digits", image_size=8), tuner="bayesian",
-    ...                 max_trials=4, epochs=3, directory="runs/tune-demo")
-    >>> sorted(result.best)[:3]
-    ['batch_size', 'dense_units', 'depth']
+    >>> result = search("notes_cnn", load_dataset("digits", image_size=8, limit=200), tuner="bayesian",
+    ...                 max_trials=2, epochs=1, directory="runs/tune-demo", report=None)
+    >>> sorted(result.best)
+    ['epochs', 'hyperparameters', 'objective', 'seconds', 'trial', 'worker']
 """
 
 from __future__ import annotations
 
-import copy
 import csv
 import dataclasses
 import json
@@ -40,13 +42,14 @@ from dataclasses import dataclass
 import keras
 import keras_tuner as kt
 import numpy as np
-from keras_tuner.src.distribute import utils as dist_utils
-from keras_tuner.src.engine import tuner_utils
 
 from dlcourse.data import ImageData
+from dlcourse.train.rundir import differences
+from dlcourse.train.tasks import Task, get_task
+from dlcourse.tuning._keras_tuner_compat import is_worker, metrics_dict
 from dlcourse.tuning.config import HYPERBAND_FACTOR, SearchConfig
-from dlcourse.tuning.spaces import check_search_space, get_hypermodel
-from dlcourse.validation.kfold import kfold_splits, run_folds
+from dlcourse.tuning.spaces import ARCHITECTURES, check_search_space, get_hypermodel, task_of_search
+from dlcourse.validation.kfold import data_record, kfold_splits, run_folds
 from dlcourse.validation.plotting import finish, new_axes
 
 CONFIG_FILE = "search_config.json"
@@ -86,7 +89,7 @@ class _CourseTuner:
             metrics = self._kfold_trial(trial, x, y, **kwargs)
         else:
             histories = super().run_trial(trial, x, y, validation_data=validation_data, **kwargs)
-            metrics = dict(tuner_utils.convert_to_metrics_dict(histories, self.oracle.objective))
+            metrics = metrics_dict(histories, self.oracle.objective)
             runs = [len(h.history["loss"]) for h in histories if isinstance(h, keras.callbacks.History)]
             metrics["epochs"] = float(np.mean(runs)) if runs else float("nan")
         metrics["seconds"] = time.perf_counter() - start
@@ -119,11 +122,6 @@ TUNER_CLASSES = {
     for name, base in (("grid", kt.GridSearch), ("random", kt.RandomSearch),
                        ("bayesian", kt.BayesianOptimization), ("hyperband", kt.Hyperband))
 }
-
-
-def is_worker() -> bool:
-    """Whether this process is a keras-tuner distributed worker (it holds no oracle)."""
-    return dist_utils.has_chief_oracle() and not dist_utils.is_chief_oracle()
 
 
 def make_tuner(hypermodel, config: SearchConfig, directory):
@@ -199,9 +197,14 @@ def read_results(directory) -> list:
         return json.load(f)
 
 
-def _saved_search(config: SearchConfig, model, data: ImageData) -> dict:
+def _saved_search(config: SearchConfig, model, task: Task, data: ImageData, space: dict, record) -> dict:
     return {"config": dataclasses.asdict(config), "model": model if isinstance(model, str) else repr(model),
-            "data": data.name, "input_shape": list(data.input_shape)}
+            "task": task.name, "data": data_record(data), "space": space, **(record or {})}
+
+
+def _space_record(hp) -> dict:
+    """The declared hyperparameters, ``{name: their keras-tuner config}``, as JSON would store them."""
+    return json.loads(json.dumps({p.name: p.get_config() for p in hp.space}))
 
 
 def _prepare_directory(directory, saved: dict, resume: bool, overwrite: bool):
@@ -212,14 +215,12 @@ def _prepare_directory(directory, saved: dict, resume: bool, overwrite: bool):
         elif resume:
             with open(path) as f:
                 old = json.load(f)
-            old["config"].pop("max_trials", None)  # resuming may extend the budget
-            new = copy.deepcopy(saved)
-            new["config"].pop("max_trials")
-            changed = sorted(k for k in set(old) | set(new) if k != "config" and old.get(k) != new.get(k))
-            changed += sorted(k for k in new["config"] if old["config"].get(k) != new["config"][k])
+            comparable = lambda record: {**record, "config": {k: v for k, v in record.get("config", {}).items()  # noqa: E731
+                                                               if k != "max_trials"}}  # the budget may grow
+            changed = differences(comparable(old), comparable(json.loads(json.dumps(saved))))
             if changed:
-                raise ValueError(f"resume: {directory} holds a search with other settings ({', '.join(changed)}); "
-                                 f"use the same settings or another directory")
+                raise ValueError(f"resume: {directory} holds a search made with other settings; use the same "
+                                 "settings, another directory, or overwrite:\n  " + "\n  ".join(changed))
         else:
             raise ValueError(f"directory {directory} already holds a search: pass resume=True (--resume) to "
                              f"continue it or overwrite=True (--overwrite) to start again")
@@ -228,8 +229,8 @@ def _prepare_directory(directory, saved: dict, resume: bool, overwrite: bool):
         json.dump(saved, f, indent=2)
 
 
-def search(model, data: ImageData, config: SearchConfig | None = None, *, directory, space=None, resume=False,
-           overwrite=False, callbacks=(), report=print, **overrides) -> SearchResult:
+def search(model, data: ImageData, config: SearchConfig | None = None, *, directory, space=None, task=None,
+           resume=False, overwrite=False, callbacks=(), report=print, record=None, **overrides) -> SearchResult:
     """Search `model`'s hyperparameters on `data` with the strategy `config.tuner` names.
 
     Every argument is checked, and the search space built once, before any trial starts.
@@ -240,20 +241,29 @@ def search(model, data: ImageData, config: SearchConfig | None = None, *, direct
             function ``hp -> compiled keras.Model``.
         data: an `ImageData`; trials train on its train split and are scored on its val split, or
             with ``folds`` on K folds of train and val pooled.
-        config: a `SearchConfig`; `overrides` replace its fields (``tuner="grid"``).
+        config: a `SearchConfig`; `overrides` replace its fields (``tuner="grid"``). Its objective,
+            when None, is the task's (`Task.objective`: ``val_accuracy`` for classifiers).
         directory: where the search's files go.
         space: a `SearchSpace` narrowing or widening a named search space.
-        resume: continue the search already in `directory` (same settings; max_trials may grow).
+        task: one of `dlcourse.train.tasks.TASKS`; by default the registry entry's (classification
+            for the searched architectures and for your own HyperModel).
+        resume: continue the search already in `directory` (same settings, data, space and
+            objective; max_trials may grow); any difference is refused, one line each.
         overwrite: discard the search already in `directory`.
         callbacks: extra Keras callbacks for every trial (early stopping is added by the config).
         report: called with one line per finished trial (None for silence).
+        record: extra facts to store in ``search_config.json`` and compare on resume (the command
+            line stores how it loaded the data: ``--limit``, ``--image-size``).
 
     Returns:
         A `SearchResult`; ``result.best["hyperparameters"]`` are the best trial's values.
 
     Example:
-        >>> search("vgg_small", data, tuner="random", max_trials=3, epochs=2, directory="runs/t").best["objective"]
-        0.9...
+        >>> from dlcourse.data import load_dataset
+        >>> data = load_dataset("digits", image_size=8, limit=200)
+        >>> result = search("vgg_small", data, max_trials=2, epochs=1, directory="runs/t", report=None)
+        >>> 0 <= result.best["objective"] <= 1
+        True
     """
     unknown = set(overrides) - {f.name for f in dataclasses.fields(SearchConfig)}
     if unknown:
@@ -263,8 +273,23 @@ def search(model, data: ImageData, config: SearchConfig | None = None, *, direct
         raise TypeError(f"data must be an ImageData from dlcourse.data.load_dataset; got {type(data).__name__}")
     if resume and overwrite:
         raise ValueError("resume and overwrite exclude each other")
-    hypermodel = get_hypermodel(model, data.input_shape, data.num_classes, space)
-    check_search_space(hypermodel, config.objective)
+    if record is not None and not isinstance(record, dict):
+        raise TypeError(f"record must be a dict of facts to store; got {type(record).__name__}")
+    named = isinstance(model, str)
+    if task is not None:
+        task = task if isinstance(task, Task) else get_task(task)
+    elif named:
+        if model not in ARCHITECTURES:
+            from dlcourse.models import model_entry
+
+            model_entry(model)  # unknown names fail here, with the registry's suggestions
+        task = task_of_search(model)
+    else:
+        task = get_task("classification")
+    if config.objective is None:
+        config = dataclasses.replace(config, objective=task.objective)
+    hypermodel = get_hypermodel(model, data.input_shape, data.num_classes, space, task if named else None)
+    hp = check_search_space(hypermodel, config.objective)
     fit_kwargs = {"epochs": config.epochs, "verbose": 0}
     if config.folds:
         x, y = np.concatenate([data.x_train, data.x_val]), np.concatenate([data.y_train, data.y_val])
@@ -278,7 +303,8 @@ def search(model, data: ImageData, config: SearchConfig | None = None, *, direct
             fit_kwargs["validation_data"] = (data.x_val, data.y_val)
     directory = os.fspath(directory)
     if not is_worker():
-        _prepare_directory(directory, _saved_search(config, model, data), resume, overwrite)
+        saved = _saved_search(config, model, task, data, _space_record(hp), record)
+        _prepare_directory(directory, saved, resume, overwrite)
     all_callbacks = list(callbacks)
     if config.early_stopping_patience:
         all_callbacks.append(keras.callbacks.EarlyStopping(
