@@ -69,7 +69,8 @@ def build_densenet(
     )
 
 
-# The public builders: keras.applications' signature, then the general builder over the registry row.
+# The public builders: keras.applications' signature, passed whole (`locals()`, their arguments by name)
+# to the general builder, which reads the variant's row of the registry.
 def densenet121(include_top=True, weights=None, input_tensor=None, input_shape=None, pooling=None,
                 classes=1000, classifier_activation="softmax"):
     """DenseNet-121 (6-12-24-16). Args as `build_densenet`. Example: ``densenet121(classes=10)``."""

@@ -86,7 +86,8 @@ def build_resnet(
     )
 
 
-# The public builders: keras.applications' signature, then the general builder over the registry row.
+# The public builders: keras.applications' signature, passed whole (`locals()`, their arguments by name)
+# to the general builder, which reads the variant's row of the registry.
 def resnet18(include_top=True, weights=None, input_tensor=None, input_shape=None, pooling=None,
              classes=1000, classifier_activation="softmax", se_ratio=None):
     """ResNet-18 (basic blocks 2-2-2-2). Args as `build_resnet`. Example: ``resnet18(classes=10)``."""

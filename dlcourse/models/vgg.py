@@ -86,7 +86,8 @@ def build_vgg(
     )
 
 
-# The public builders: keras.applications' signature, then the general builder over the registry row.
+# The public builders: keras.applications' signature, passed whole (`locals()`, their arguments by name)
+# to the general builder, which reads the variant's row of the registry.
 def vgg11(include_top=True, weights=None, input_tensor=None, input_shape=None, pooling=None,
           classes=1000, classifier_activation="softmax", dropout=None):
     """VGG-11 (configuration A). Args as `build_vgg`. Example: ``vgg11(classes=10)``."""
