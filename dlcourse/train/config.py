@@ -12,11 +12,8 @@ import math
 from dataclasses import dataclass
 from numbers import Integral
 
+from dlcourse.optim.names import OPTIMIZERS, SCHEDULES, SGD_MOMENTUM  # noqa: F401  (their one home)
 from dlcourse.train.devices import JIT_CHOICES, STRATEGIES
-
-OPTIMIZERS = ("adam", "adamw", "sgd", "rmsprop")
-SCHEDULES = ("constant", "warmup_cosine")
-SGD_MOMENTUM = 0.9
 
 
 def _check_positive_int(name, value):
