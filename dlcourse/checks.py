@@ -31,6 +31,8 @@ def is_number(value) -> bool:
 def check_int(name: str, value, minimum: int | None = None, maximum: int | None = None) -> int:
     """`value` as an int, if it is an integer within ``[minimum, maximum]``."""
     if not is_int(value) or (minimum is not None and value < minimum) or (maximum is not None and value > maximum):
+        if minimum == 1 and maximum is None:
+            raise ValueError(f"{name} must be a positive integer; got {value!r}")
         low = "" if minimum is None else f" >= {minimum}"
         high = "" if maximum is None else f" <= {maximum}"
         joiner = " and" if low and high else ""

@@ -10,15 +10,17 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from numbers import Integral
 
+from dlcourse.checks import (
+    check_choice,
+    check_fraction,
+    check_int,
+    check_number,
+    check_positive_int,
+    check_positive_number,
+)
 from dlcourse.optim.names import OPTIMIZERS, SCHEDULES, SGD_MOMENTUM  # noqa: F401  (their one home)
 from dlcourse.train.devices import JIT_CHOICES, STRATEGIES
-
-
-def _check_positive_int(name, value):
-    if isinstance(value, bool) or not isinstance(value, Integral) or value < 1:
-        raise ValueError(f"{name} must be a positive integer; got {value!r}")
 
 
 @dataclass(frozen=True)
@@ -50,26 +52,21 @@ class TrainConfig:
 
     def __post_init__(self):
         if self.epochs is not None:
-            _check_positive_int("epochs", self.epochs)
-        _check_positive_int("min_steps", self.min_steps)
-        _check_positive_int("min_epochs", self.min_epochs)
-        _check_positive_int("batch_size", self.batch_size)
-        if self.optimizer not in OPTIMIZERS:
-            raise ValueError(f"optimizer must be one of {OPTIMIZERS}; got {self.optimizer!r}")
-        if self.schedule not in SCHEDULES:
-            raise ValueError(f"schedule must be one of {SCHEDULES}; got {self.schedule!r}")
-        if not (isinstance(self.learning_rate, (int, float)) and self.learning_rate > 0):
-            raise ValueError(f"learning_rate must be a positive number; got {self.learning_rate!r}")
-        if not 0 <= self.warmup_fraction < 1:
-            raise ValueError(f"warmup_fraction must be in [0, 1); got {self.warmup_fraction!r}")
-        if self.weight_decay < 0:
-            raise ValueError(f"weight_decay must be >= 0; got {self.weight_decay!r}")
+            check_positive_int("epochs", self.epochs)
+        check_positive_int("min_steps", self.min_steps)
+        check_positive_int("min_epochs", self.min_epochs)
+        check_positive_int("batch_size", self.batch_size)
+        check_choice("optimizer", self.optimizer, OPTIMIZERS)
+        check_choice("schedule", self.schedule, SCHEDULES)
+        check_positive_number("learning_rate", self.learning_rate)
+        check_fraction("warmup_fraction", self.warmup_fraction)
+        check_number("weight_decay", self.weight_decay, minimum=0)
         if self.early_stopping_patience is not None:
-            _check_positive_int("early_stopping_patience", self.early_stopping_patience)
-        if self.jit_compile not in JIT_CHOICES:
-            raise ValueError(f"jit_compile must be one of {JIT_CHOICES}; got {self.jit_compile!r}")
-        if not isinstance(self.strategy, str) or self.strategy not in STRATEGIES:
-            raise ValueError(f"strategy must be one of {STRATEGIES}; got {self.strategy!r}")
+            check_positive_int("early_stopping_patience", self.early_stopping_patience)
+        check_choice("jit_compile", self.jit_compile, JIT_CHOICES)
+        check_choice("strategy", self.strategy, STRATEGIES)
+        if self.seed is not None:
+            check_int("seed", self.seed, minimum=0)
 
     def resolve_epochs(self, steps_per_epoch: int) -> int:
         """`epochs`, or when it is None, enough epochs for `min_steps` optimiser steps (at least

@@ -1,36 +1,56 @@
-"""`fit`: compile and train a model with the course's defaults, and keep everything it produced.
+"""`fit`: train a model for its task with the course's defaults, and keep a run that never loses work.
 
-A run directory receives ``config.json``, ``history.csv`` (one row per epoch), TensorBoard logs,
-``best.keras`` (lowest validation loss), ``model.keras`` (the final model), ``metrics.json`` (test
-metrics) and ``learning_curves.png``. An interrupted run (the process killed part way) started again
-with the same run directory resumes from its last finished epoch (Keras' BackupAndRestore).
+The task (classification, regression, segmentation, detection, generation ...) supplies the loss,
+metrics and monitored quantity (`dlcourse.train.tasks`); a model that overrides `train_step` or
+`compute_loss` trains as it is. With a run directory (`dlcourse.train.rundir`):
+
+- run again after it finished: nothing is retrained; the stored result is returned;
+- run again after a kill: training resumes from the last finished epoch with everything restored
+  (weights, optimiser, batch-norm statistics, dropout's random state, the best value, early stopping's
+  counter, the data order), so it ends as the uninterrupted run would have;
+- ``epochs=`` larger than before continues a finished run from its final state;
+- a different model, data or setting stops with one line per difference, before anything is
+  written; ``overwrite=True`` moves the old run to ``replaced/`` and trains afresh;
+- a second process on the same directory stops at once;
+- the first NaN or infinite loss stops training with `TrainingDiverged`; ``best.keras`` keeps the
+  best epoch before it.
 
 Example:
     >>> from dlcourse.data import load_dataset
-    >>> data = load_dataset("digits")
-    >>> result = fit("notes_cnn", data, epochs=2, run_dir="runs/demo")
+    >>> data = load_dataset("digits", image_size=8)
+    >>> result = fit("mlp", data, epochs=2, run_dir="runs/demo", verbose=0)
     >>> result.test["accuracy"] > 0.5
     True
+    >>> fit("mlp", data, epochs=2, run_dir="runs/demo", verbose=0).status
+    'already finished'
 """
 
 from __future__ import annotations
 
-import csv
 import dataclasses
-import json
+import hashlib
 import math
 import os
+import platform
 import time
 from dataclasses import dataclass, field
-from typing import Callable
+
+import numpy as np
 
 from dlcourse.data import ImageData
-from dlcourse.train.config import NOTES_RECIPE, SGD_MOMENTUM, TrainConfig
-from dlcourse.train.devices import resolve_jit_compile, resolve_strategy
+from dlcourse.train.config import SGD_MOMENTUM, TrainConfig
+from dlcourse.train.rundir import COSMETIC_SETTINGS, RunDirectory, RunDirectoryError, differences, history_columns
+from dlcourse.train.tasks import Task, output_classes, task_of
+
+RECORD_VERSION = 1
+
 
 @dataclass
 class FitResult:
-    """What `fit` returns: the trained model, its full history, test metrics and where it all is."""
+    """What `fit` returns: the trained model, its full history, test metrics and where it all is.
+
+    ``status`` is ``"trained"``, ``"resumed"`` (continued an interrupted or shorter run) or
+    ``"already finished"`` (nothing trained: the stored result)."""
 
     model: object
     history: dict
@@ -41,6 +61,9 @@ class FitResult:
     initial_epoch: int = 0
     jit_compile: bool = False
     extras: dict = field(default_factory=dict)
+    status: str = "trained"
+    task: str = "classification"
+    best_epoch: int | None = None
 
 
 def make_optimizer(config: TrainConfig, steps_per_epoch: int):
@@ -69,36 +92,257 @@ def make_optimizer(config: TrainConfig, steps_per_epoch: int):
 
 def classification_loss(model):
     """Sparse categorical cross-entropy, from logits unless the model ends in softmax/sigmoid."""
-    import keras
+    from dlcourse.train.tasks import get_task
 
-    activation = getattr(model.layers[-1], "activation", None)
-    name = getattr(activation, "__name__", "")
-    from_logits = name not in ("softmax", "sigmoid")
-    if model.output_shape[-1] == 1:
-        return keras.losses.BinaryCrossentropy(from_logits=from_logits)
-    return keras.losses.SparseCategoricalCrossentropy(from_logits=from_logits)
+    return get_task("classification").loss(model)
 
 
-def check_model_fits_data(model, data: ImageData):
-    """Raise ValueError unless `model`'s input and output agree with `data`'s shapes and labels."""
+def check_model_fits_data(model, data: ImageData, task: Task | None = None):
+    """Raise ValueError unless `model`'s input and output agree with `data`'s shapes and targets."""
+    task = task or task_of(model)
     expected = tuple(model.input_shape[1:])
-    if any(e is not None and e != a for e, a in zip(expected, data.input_shape)) or len(expected) != len(data.input_shape):
+    if len(expected) != len(data.input_shape) or any(
+        e is not None and e != a for e, a in zip(expected, data.input_shape)
+    ):
         raise ValueError(
             f"data: images of shape {data.input_shape} do not fit the model's input_shape {expected}; "
             f"build the model with input_shape={data.input_shape} or load the data with image_size="
         )
-    outputs = model.output_shape[-1]
-    classes = 2 if outputs == 1 else outputs
+    classes = output_classes(model) if task.name in ("classification", "sequence_classification", "segmentation") else None
     for split in ("train", "val", "test"):
         _, y = data.arrays(split)
-        if len(y) and (y.min() < 0 or y.max() >= classes):
-            raise ValueError(
-                f"data: {split} labels range over [{y.min()}, {y.max()}] but the model has "
-                f"classes={classes}; labels must lie in [0, {classes - 1}]"
-            )
+        task.check_targets(y, classes, split)
 
 
-def _build(model, data: ImageData, strategy):
+def fit(model, data, config: TrainConfig | None = None, *, task: str | None = None, run_dir=None,
+        overwrite: bool = False, validation_data=None, model_args: dict | None = None, callbacks=(),
+        record: dict | None = None, **overrides) -> FitResult:
+    """Compile `model` for its task and train it on `data`; return a `FitResult`.
+
+    Args:
+        model: a registered model name (built for `data`'s shape and classes), a `keras.Model`, or
+            a function returning one (built inside the distribution strategy's scope).
+        data: an `ImageData` (`dlcourse.data.load_dataset`), or a `tf.data.Dataset` of ``(x, y)``
+            batches (then `validation_data` may give another).
+        config: a `TrainConfig`; `overrides` replace its fields (``fit(m, d, epochs=5)``).
+        task: one of `dlcourse.train.tasks.TASKS`; by default the model's own ``task``, its
+            registry entry's, or classification.
+        run_dir: where the run's files go (see the module docstring); None keeps nothing on disk.
+        overwrite: move an existing run in `run_dir` to ``replaced/`` and train afresh.
+        validation_data: validation batches when `data` is a `tf.data.Dataset`.
+        model_args: extra keyword arguments for a registered model's builder.
+        callbacks: extra Keras callbacks.
+        record: extra facts to store in ``config.json`` (the CLI stores how it loaded the data).
+
+    Returns:
+        A `FitResult` with the trained model, the full history (all epochs, across resumes) and the
+        test metrics.
+
+    Raises:
+        TrainingDiverged: the loss became NaN or infinite.
+        RunDirectoryError: `run_dir` is in use, or holds a run made with other settings.
+    """
+    unknown = set(overrides) - {f.name for f in dataclasses.fields(TrainConfig)}
+    if unknown:
+        raise TypeError(f"unknown training settings {sorted(unknown)}; see TrainConfig")
+    config = dataclasses.replace(config or TrainConfig(), **overrides)
+    if model_args is not None and not isinstance(model_args, dict):
+        raise TypeError(f"model_args must be a dict of builder arguments; got {type(model_args).__name__}")
+    data = _check_data(data, validation_data)
+    if run_dir is None:
+        return _train(model, data, config, task, None, validation_data, model_args or {}, callbacks, record)
+    run = RunDirectory(run_dir)
+    with run.lock():
+        if overwrite:
+            moved = run.archive()
+            if moved:
+                print(f"The earlier run in {run.path} was moved to {moved}")
+        return _train(model, data, config, task, run, validation_data, model_args or {}, callbacks, record)
+
+
+def _check_data(data, validation_data):
+    if isinstance(data, ImageData):
+        if len(data.x_train) == 0:
+            raise ValueError("data: the training split is empty")
+        if validation_data is not None:
+            raise TypeError("validation_data goes with a tf.data.Dataset; an ImageData brings its own split")
+        return data
+    if type(data).__module__.startswith("tensorflow") and hasattr(data, "element_spec"):
+        return data
+    raise TypeError(
+        "data must be an ImageData (dlcourse.data.load_dataset) or a tf.data.Dataset of (x, y) batches; "
+        f"got {type(data).__name__}"
+    )
+
+
+def _describe_model(model, name, model_args, built) -> dict:
+    if name is not None:
+        return {"name": name, "args": _jsonable(model_args)}
+    return {"name": built.name, "class": f"{type(built).__module__}.{type(built).__qualname__}",
+            "parameters": int(built.count_params())}
+
+
+def _jsonable(value):
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, np.generic):
+        return value.item()
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    return repr(value)
+
+
+def data_fingerprint(data: ImageData) -> str:
+    """sha256 over the arrays of every split (what the run was trained and measured on)."""
+    if hasattr(data, "fingerprint"):
+        return data.fingerprint()
+    digest = hashlib.sha256()
+    for split in ("train", "val", "test"):
+        for array in data.arrays(split):
+            array = np.ascontiguousarray(array)
+            digest.update(f"{split}{array.dtype}{array.shape}".encode())
+            digest.update(array.tobytes())
+    return digest.hexdigest()
+
+
+def _describe_data(data) -> dict:
+    if isinstance(data, ImageData):
+        return {
+            "name": data.name, "source": data.source, "input_shape": list(data.input_shape),
+            "sizes": {s: int(len(data.arrays(s)[0])) for s in ("train", "val", "test")},
+            "sha256": data_fingerprint(data),
+        }
+    return {"name": "tf.data.Dataset", "element_spec": str(data.element_spec),
+            "batches": int(data.cardinality())}
+
+
+def _versions(strategy) -> dict:
+    import keras
+    import tensorflow as tf
+
+    import dlcourse
+    from dlcourse.train.devices import strategy_device_kind
+
+    return {"dlcourse": dlcourse.__version__, "tensorflow": tf.__version__, "keras": keras.__version__,
+            "python": platform.python_version(), "device": strategy_device_kind(strategy)}
+
+
+def _settings(config: TrainConfig) -> dict:
+    return _jsonable(dataclasses.asdict(config))
+
+
+def _compare(old: dict, new: dict, path: str) -> None:
+    """Refuse to resume a run made with another model, task, data or setting (epochs may grow)."""
+    keep = lambda record: {  # noqa: E731
+        "model": record.get("model"), "task": record.get("task"), "data": record.get("data"),
+        "settings": {k: v for k, v in record.get("settings", {}).items() if k not in COSMETIC_SETTINGS + ("epochs",)},
+    }
+    lines = differences(keep(old), keep(new))
+    if lines:
+        raise RunDirectoryError(
+            f"{path} holds a run made with other settings; use another run directory, or overwrite "
+            "to move the old run aside and start again:\n  " + "\n  ".join(lines)
+        )
+
+
+def _train(model, data, config, task_name, run, validation_data, model_args, callbacks, record):
+    import keras
+
+    from dlcourse.train.devices import resolve_jit_compile, resolve_strategy
+    from dlcourse.train.recorder import RunRecorder
+
+    if config.seed is not None:
+        keras.utils.set_random_seed(config.seed)
+    is_image_data = isinstance(data, ImageData)
+    strategy = resolve_strategy(config.strategy)
+    name = model if isinstance(model, str) else None
+    built = _build(model, data, strategy, model_args)
+    task = task_of(built, name=name, task=task_name)
+    if is_image_data:
+        check_model_fits_data(built, data, task)
+        steps_per_epoch = math.ceil(len(data.x_train) / config.batch_size)
+    else:
+        steps_per_epoch = int(data.cardinality())
+        if steps_per_epoch < 1:
+            raise ValueError("data: a tf.data.Dataset of known, finite length is needed (dataset.cardinality())")
+    config = dataclasses.replace(config, epochs=config.resolve_epochs(steps_per_epoch))
+    jit = resolve_jit_compile(config.jit_compile, strategy)
+    new_record = {
+        "dlcourse_run": RECORD_VERSION, "model": _describe_model(model, name, model_args, built),
+        "task": task.name, "data": _describe_data(data), "settings": _settings(config),
+        "versions": _versions(strategy), **(_jsonable(record) if record else {}),
+    }
+
+    state, status, initial_epoch, continuing = None, "trained", 0, False
+    if run is not None:
+        old = run.read_record()
+        if old is not None:
+            _compare(old, new_record, run.path)
+            planned = old["settings"]["epochs"]
+            if config.epochs < planned:
+                raise RunDirectoryError(
+                    f"{run.path}: epochs {config.epochs} is fewer than the {planned} this run was made with; "
+                    "ask for the same or more epochs, or overwrite"
+                )
+            metrics = run.read_metrics()
+            if metrics is not None and metrics["epochs"] >= config.epochs:
+                return _stored_result(run, metrics, config, task)
+            continuing = metrics is not None
+            checkpoint = run.load_checkpoint()
+            if checkpoint is not None:
+                state = checkpoint
+                initial_epoch = checkpoint[2]["epochs_done"]
+                status = "resumed"
+        run.write_record(new_record)
+
+    monitor = task.monitor
+    has_val = (len(data.x_val) > 0) if is_image_data else validation_data is not None
+    if not has_val and monitor.startswith("val_"):
+        monitor = monitor[len("val_"):]
+    with strategy.scope():
+        task.compile(built, make_optimizer(config, steps_per_epoch), jit_compile=jit)
+        if state is not None:
+            _restore(built, state[0], state[1])
+    recorder = RunRecorder(
+        run, monitor=monitor, mode="min", patience=config.early_stopping_patience,
+        state=None if state is None else {**state[2], "wait": 0 if continuing else state[2]["wait"]},
+        learning_rate=config.learning_rate,
+    )
+    all_callbacks = list(callbacks) + [recorder]
+    if run is not None and config.tensorboard:
+        all_callbacks.append(keras.callbacks.TensorBoard(run.file("logs")))
+    if initial_epoch:
+        print(f"Resuming {run.path} from epoch {initial_epoch} of {config.epochs}")
+
+    start = time.perf_counter()
+    if is_image_data:
+        train = epoch_batches(data.x_train, data.y_train, config.batch_size, config.seed, initial_epoch, config.epochs)
+        val = data.val_dataset() if has_val else None
+    else:
+        train, val = data, validation_data
+    if initial_epoch < config.epochs:
+        built.fit(
+            train, validation_data=val, epochs=config.epochs, initial_epoch=initial_epoch,
+            steps_per_epoch=steps_per_epoch if is_image_data else None,
+            callbacks=all_callbacks, verbose=config.verbose, shuffle=False,
+        )
+    seconds = time.perf_counter() - start
+    if recorder.diverged is not None:
+        raise recorder.diverged
+    test = {}
+    if is_image_data and len(data.x_test):
+        test = built.evaluate(data.test_dataset(), return_dict=True, verbose=0)
+        test = {k: float(v) for k, v in test.items()}
+    history = history_columns(recorder.rows)
+    if run is not None:
+        _finish(run, built, test, seconds, initial_epoch, jit, recorder, history, config.epochs)
+    return FitResult(built, history, test, None if run is None else run.path, config, seconds, initial_epoch,
+                     jit, status=status, task=task.name, best_epoch=recorder.best_epoch)
+
+
+def _build(model, data, strategy, model_args):
     import keras
 
     if isinstance(model, keras.Model):
@@ -107,134 +351,77 @@ def _build(model, data: ImageData, strategy):
         if isinstance(model, str):
             from dlcourse.models import get_model
 
-            return get_model(model, input_shape=data.input_shape, classes=data.num_classes)
+            kwargs = dict(model_args)
+            if isinstance(data, ImageData):
+                kwargs.setdefault("input_shape", data.input_shape)
+                if data.num_classes is not None:
+                    kwargs.setdefault("classes", data.num_classes)
+            return get_model(model, **kwargs)
         if callable(model):
-            return model()
+            built = model()
+            if not isinstance(built, keras.Model):
+                raise TypeError(f"model: the builder returned {type(built).__name__}, not a keras.Model")
+            return built
     raise TypeError(f"model must be a keras.Model, a registered model name or a builder; got {model!r}")
 
 
-def _resume_epoch(backup_dir: str) -> int:
-    path = os.path.join(backup_dir, "training_metadata.json")
-    if not os.path.isfile(path):
-        return 0
-    with open(path) as f:
-        return int(json.load(f)["epoch"])
+def _restore(model, model_values, optimizer_values):
+    variables = model.variables
+    if len(variables) != len(model_values):
+        raise RunDirectoryError(
+            f"the checkpoint holds {len(model_values)} model variables, the model has {len(variables)}"
+        )
+    for variable, value in zip(variables, model_values):
+        variable.assign(value)
+    model.optimizer.build(model.trainable_variables)
+    for variable, value in zip(model.optimizer.variables, optimizer_values):
+        variable.assign(value)
 
 
-def _read_history(csv_path: str, keep_epochs: int | None = None) -> dict:
-    """The history in `csv_path`; with `keep_epochs`, rewrite the file to hold only those epochs."""
-    if not os.path.isfile(csv_path):
-        return {}
-    with open(csv_path, newline="") as f:
-        rows = list(csv.DictReader(f))
-    if keep_epochs is not None:
-        rows = [r for r in rows if int(r["epoch"]) < keep_epochs]
-        with open(csv_path, "w", newline="") as f:
-            if rows:
-                writer = csv.DictWriter(f, fieldnames=list(rows[0]))
-                writer.writeheader()
-                writer.writerows(rows)
-    history: dict = {}
-    for row in rows:
-        for key, value in row.items():
-            if key != "epoch":
-                history.setdefault(key, []).append(float(value))
-    return history
-
-
-def fit(model, data: ImageData, config: TrainConfig | None = None, *, run_dir=None, callbacks=(), **overrides) -> FitResult:
-    """Compile `model` and train it on `data`; return a `FitResult`.
-
-    Args:
-        model: a `keras.Model`, a registered model name (built for `data`'s shape and classes), or
-            a function returning a model (built inside the distribution strategy's scope).
-        data: an `ImageData` from `dlcourse.data.load_dataset`.
-        config: a `TrainConfig`; `overrides` replace its fields (``fit(m, d, epochs=5)``).
-        run_dir: where the run's files go; None keeps nothing on disk (no resuming).
-        callbacks: extra Keras callbacks.
-
-    Returns:
-        A `FitResult` with the trained model, the full history (all epochs, across resumes) and the
-        test metrics.
-    """
+def _stored_result(run, metrics, config, task):
+    """The stored result of a run that finished everything asked of it: nothing is retrained."""
     import keras
 
-    if not isinstance(data, ImageData):
-        raise TypeError(f"data must be an ImageData from dlcourse.data.load_dataset; got {type(data).__name__}")
-    unknown = set(overrides) - {f.name for f in dataclasses.fields(TrainConfig)}
-    if unknown:
-        raise TypeError(f"unknown training settings {sorted(unknown)}; see TrainConfig")
-    config = dataclasses.replace(config or TrainConfig(), **overrides)
-    if len(data.x_train) == 0:
-        raise ValueError("data: the training split is empty")
-    if config.seed is not None:
-        keras.utils.set_random_seed(config.seed)
-    strategy = resolve_strategy(config.strategy)
-    model = _build(model, data, strategy)
-    check_model_fits_data(model, data)
-    jit = resolve_jit_compile(config.jit_compile, strategy)
-    steps_per_epoch = math.ceil(len(data.x_train) / config.batch_size)
-    config = dataclasses.replace(config, epochs=config.resolve_epochs(steps_per_epoch))
-    with strategy.scope():
-        model.compile(
-            optimizer=make_optimizer(config, steps_per_epoch),
-            loss=classification_loss(model),
-            metrics=["accuracy"],
-            jit_compile=jit,
-        )
+    print(f"{run.path} already finished ({metrics['epochs_done']} epochs); its stored result is returned. "
+          "Overwrite to train again, or ask for more epochs to continue.")
+    saved = keras.saving.load_model(run.file("model.keras"))
+    return FitResult(saved, history_columns(run.read_history()), metrics["test"], run.path, config,
+                     metrics["seconds"], metrics.get("initial_epoch", 0), metrics.get("jit_compile", False),
+                     status="already finished", task=task.name, best_epoch=metrics.get("best_epoch"))
 
-    has_val = len(data.x_val) > 0
-    monitor = "val_loss" if has_val else "loss"
-    all_callbacks = list(callbacks)
-    if config.early_stopping_patience:
-        all_callbacks.append(
-            keras.callbacks.EarlyStopping(monitor, patience=config.early_stopping_patience, restore_best_weights=True)
-        )
-    initial_epoch = 0
-    csv_path = None
-    if run_dir is not None:
-        run_dir = os.fspath(run_dir)
-        os.makedirs(run_dir, exist_ok=True)
-        backup_dir = os.path.join(run_dir, "backup")
-        csv_path = os.path.join(run_dir, "history.csv")
-        initial_epoch = _resume_epoch(backup_dir)
-        # Keep exactly the epochs the backup holds: a kill between logging and backing up an epoch
-        # must not leave it twice in the history.
-        _read_history(csv_path, keep_epochs=initial_epoch)
-        if initial_epoch:
-            print(f"Resuming {run_dir} from epoch {initial_epoch} of {config.epochs}")
-        with open(os.path.join(run_dir, "config.json"), "w") as f:
-            json.dump(dataclasses.asdict(config), f, indent=2)
-        all_callbacks += [
-            keras.callbacks.BackupAndRestore(backup_dir, double_checkpoint=True),
-            keras.callbacks.CSVLogger(csv_path, append=initial_epoch > 0),
-            keras.callbacks.ModelCheckpoint(os.path.join(run_dir, "best.keras"), monitor=monitor, save_best_only=True),
-        ]
-        if config.tensorboard:
-            all_callbacks.append(keras.callbacks.TensorBoard(os.path.join(run_dir, "logs")))
 
-    start = time.perf_counter()
-    keras_history = model.fit(
-        data.train_dataset(config.batch_size, seed=config.seed),
-        validation_data=data.val_dataset() if has_val else None,
-        epochs=config.epochs,
-        callbacks=all_callbacks,
-        verbose=config.verbose,
-        shuffle=False,  # the tf.data pipeline shuffles
+def _finish(run, model, test, seconds, initial_epoch, jit, recorder, history, epochs):
+    from dlcourse.train.plots import plot_learning_curves
+    from dlcourse.train.recorder import save_model
+
+    save_model(model, run.file("model.keras"))
+    run.write_metrics({
+        "test": test, "seconds": seconds, "initial_epoch": initial_epoch, "jit_compile": jit,
+        "epochs": epochs, "epochs_done": len(recorder.rows), "best_epoch": recorder.best_epoch,
+        "stopped_early": recorder.stopped_early,
+    })
+    if history:
+        plot_learning_curves(history, run.file("learning_curves.png"), title=model.name)
+
+
+def epoch_batches(x, y, batch_size: int, seed, first_epoch: int, epochs: int):
+    """Training batches for epochs ``first_epoch .. epochs - 1``, each epoch in its own order drawn
+    from ``(seed, epoch)``: a resumed run sees the batches the uninterrupted run saw."""
+    import tensorflow as tf
+
+    seed = 0 if seed is None else int(seed)
+    n = len(x)
+
+    def one_epoch(epoch):
+        order = tf.random.experimental.stateless_shuffle(
+            tf.range(n, dtype=tf.int64), seed=tf.stack([tf.constant(seed, tf.int64), epoch])
+        )
+        return tf.data.Dataset.from_tensor_slices(order).batch(batch_size)
+
+    indices = tf.data.Dataset.range(first_epoch, epochs).flat_map(one_epoch)
+    arrays = tf.data.Dataset.from_tensors((x, y)).repeat()
+    return (
+        tf.data.Dataset.zip(indices, arrays)
+        .map(lambda idx, xy: (tf.gather(xy[0], idx), tf.gather(xy[1], idx)), num_parallel_calls=tf.data.AUTOTUNE)
+        .prefetch(tf.data.AUTOTUNE)
     )
-    seconds = time.perf_counter() - start
-    test = {}
-    if len(data.x_test):
-        test = model.evaluate(data.test_dataset(), return_dict=True, verbose=0)
-        test = {k: float(v) for k, v in test.items()}
-    history = _read_history(csv_path) if csv_path else {
-        k: [float(v) for v in vs] for k, vs in keras_history.history.items()
-    }
-    if run_dir is not None:
-        from dlcourse.train.plots import plot_learning_curves
-
-        model.save(os.path.join(run_dir, "model.keras"))
-        with open(os.path.join(run_dir, "metrics.json"), "w") as f:
-            json.dump({"test": test, "seconds": seconds, "initial_epoch": initial_epoch, "jit_compile": jit}, f, indent=2)
-        plot_learning_curves(history, os.path.join(run_dir, "learning_curves.png"), title=model.name)
-    return FitResult(model, history, test, run_dir, config, seconds, initial_epoch, jit)
