@@ -105,6 +105,34 @@ def test_initial_loss_passes_near_log_c_and_fails_on_unscaled_inputs(digits):
     assert "scale images to [0, 1]" in bad.reason
 
 
+def test_initial_loss_check_is_for_classifiers_only(digits):
+    import keras
+
+    def regressor():
+        inputs = keras.Input((28, 28, 1))
+        model = keras.Model(inputs, keras.layers.Dense(1)(keras.layers.Flatten()(inputs)))
+        model.task = "regression"
+        return model
+
+    result = check_initial_loss(regressor, digits, QUICK)
+    assert (result.verdict, result.case) == ("pass", "not_applicable")
+    assert "regression" in result.reason
+
+
+def test_checklist_compiles_with_the_named_optimizer_and_schedule(digits):
+    from dlcourse.checklist import steps
+    from dlcourse.optim import SGD
+
+    config = dataclasses.replace(QUICK, optimizer="sgd")
+    model = steps._fresh(steps.model_builder("mlp", digits), config, 0.1)
+    assert type(model.optimizer) is SGD and model.optimizer.nesterov  # ours, Nesterov momentum: the vocabulary's "sgd"
+    assert model.checklist_task == "classification"
+    with pytest.raises(ValueError, match="final_schedule must be one of"):
+        ChecklistConfig(final_schedule="exponential")
+    with pytest.raises(ValueError, match="optimizer must be one of"):
+        ChecklistConfig(optimizer="adamax")
+
+
 def test_tiny_sample_is_memorised_by_a_sound_setup(digits):
     result = overfit_tiny_sample("mlp", digits, QUICK)
     assert (result.verdict, result.case) == ("pass", "memorised")

@@ -6,7 +6,9 @@ import dataclasses
 from dataclasses import dataclass
 from numbers import Integral, Real
 
-FINAL_SCHEDULES = ("constant", "cosine", "step")
+from dlcourse.optim.names import OPTIMIZERS, SCHEDULES
+
+FINAL_SCHEDULES = SCHEDULES  # the package's one vocabulary of schedule names
 
 
 def _positive_int(name, value):
@@ -28,9 +30,11 @@ def _fraction(name, value):
 class ChecklistConfig:
     """How the training checklist (학습 체크리스트) runs; written into ``report.json``.
 
-    The steps train with Adam (ours, `dlcourse.optim.Adam`) and decoupled weight decay.
+    The steps train with `optimizer` (ours, from `dlcourse.optim`: the update rules written out)
+    and decoupled weight decay, each model compiled by its task (`dlcourse.train.tasks`).
 
     Args:
+        optimizer: one of `dlcourse.optim.OPTIMIZERS` (``"sgd"`` is Nesterov momentum 0.9).
         batch_size: mini-batch size of steps 3 to 5.
         seed: seeds every model's initialisation and the data order.
         initial_loss_examples: training examples the untrained loss is measured on (step 1).
@@ -44,8 +48,9 @@ class ChecklistConfig:
         grid_weight_decays: the weight decays (가중치 감쇠) of the grid.
         grid_epochs: epochs per grid point (the notes say 1 to 5).
         final_epochs: epochs of the longer run (step 5).
-        final_schedule: its schedule: ``"constant"``, ``"cosine"`` or ``"step"`` (halve every
-            third of the run).
+        final_schedule: its schedule, one of `dlcourse.optim.SCHEDULES`: ``"constant"``,
+            ``"cosine"``, ``"step"`` (halve at each third of the run), ``"warmup_cosine"`` ...
+        final_warmup_fraction: the warm-up of ``"warmup_cosine"`` (and the rise of ``"one_cycle"``).
         learning_rate: skip step 3's suggestion and centre the grid on this rate.
         target_accuracy: training accuracy below which a run without a gap counts as underfitting.
         gap_threshold: a train-minus-validation accuracy gap above this counts as overfitting.
@@ -57,6 +62,7 @@ class ChecklistConfig:
         8
     """
 
+    optimizer: str = "adam"
     batch_size: int = 64
     seed: int = 0
     initial_loss_examples: int = 512
@@ -72,6 +78,7 @@ class ChecklistConfig:
     grid_epochs: int = 3
     final_epochs: int = 20
     final_schedule: str = "constant"
+    final_warmup_fraction: float = 0.1
     learning_rate: float | None = None
     target_accuracy: float = 0.9
     gap_threshold: float = 0.1
@@ -90,8 +97,13 @@ class ChecklistConfig:
         _fraction("gap_threshold", self.gap_threshold)
         if self.lr_min >= self.lr_max:
             raise ValueError(f"lr_min must be below lr_max; got lr_min={self.lr_min}, lr_max={self.lr_max}")
+        if self.optimizer not in OPTIMIZERS:
+            raise ValueError(f"optimizer must be one of {OPTIMIZERS}; got {self.optimizer!r}")
         if self.final_schedule not in FINAL_SCHEDULES:
             raise ValueError(f"final_schedule must be one of {FINAL_SCHEDULES}; got {self.final_schedule!r}")
+        if isinstance(self.final_warmup_fraction, bool) or not isinstance(self.final_warmup_fraction, Real) \
+                or not 0 <= self.final_warmup_fraction < 1:
+            raise ValueError(f"final_warmup_fraction must be in [0, 1); got {self.final_warmup_fraction!r}")
         if not self.grid_lr_factors or any(not isinstance(f, Real) or f <= 0 for f in self.grid_lr_factors):
             raise ValueError(f"grid_lr_factors must be positive numbers; got {self.grid_lr_factors!r}")
         if not self.grid_weight_decays or any(not isinstance(d, Real) or d < 0 for d in self.grid_weight_decays):

@@ -63,29 +63,25 @@ class ChecklistReport:
 
 def plot_report(report: ChecklistReport, out_dir) -> list[str]:
     """PNG plots of the steps that have curves: tiny_sample.png, lr_range.png, learning_curves.png."""
-    import matplotlib
-
-    matplotlib.use("Agg", force=False)
-    import matplotlib.pyplot as plt
+    from dlcourse.plotting import label_axes, new_figure, save_figure
 
     written = []
     tiny, lr_range, final = report.step(2), report.step(3), report.step(5)
     if tiny is not None and tiny.curves.get("loss"):
-        fig, ax = plt.subplots(figsize=(5, 3.4))
+        fig, ax = new_figure(figsize=(5, 3.4))
         ax.plot(tiny.curves["loss"])
-        ax.set(xlabel="step", ylabel="training loss", yscale="log", title=f"Overfit {tiny.details['examples']} examples")
-        ax.grid(alpha=0.3)
-        written.append(_save(fig, out_dir, "tiny_sample.png"))
+        ax.set_yscale("log")
+        label_axes(ax, "step", "training loss", f"Overfit {tiny.details['examples']} examples (과적합)")
+        written.append(save_figure(fig, os.path.join(out_dir, "tiny_sample.png")))
     if lr_range is not None and lr_range.curves.get("lr"):
-        fig, ax = plt.subplots(figsize=(5, 3.4))
+        fig, ax = new_figure(figsize=(5, 3.4))
         ax.plot(lr_range.curves["lr"], lr_range.curves["loss"], alpha=0.35, label="loss")
         ax.plot(lr_range.curves["lr"], lr_range.curves["smoothed"], label="smoothed")
         if "suggested_lr" in lr_range.details:
             ax.axvline(lr_range.details["suggested_lr"], color="k", ls="--", label="suggested")
-        ax.set(xscale="log", xlabel="learning rate", ylabel="loss", title="Learning-rate range test")
-        ax.grid(alpha=0.3)
-        ax.legend()
-        written.append(_save(fig, out_dir, "lr_range.png"))
+        ax.set_xscale("log")
+        label_axes(ax, "learning rate (학습률)", "loss", "Learning-rate range test", legend=True)
+        written.append(save_figure(fig, os.path.join(out_dir, "lr_range.png")))
     if final is not None and final.curves.get("history"):
         from dlcourse.train.plots import plot_learning_curves
 
@@ -93,16 +89,6 @@ def plot_report(report: ChecklistReport, out_dir) -> list[str]:
         plot_learning_curves(final.curves["history"], path, title=f"{final.case}: {report.model} on {report.data}")
         written.append(path)
     return written
-
-
-def _save(fig, out_dir, name):
-    import matplotlib.pyplot as plt
-
-    fig.tight_layout()
-    path = os.path.join(out_dir, name)
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
-    return path
 
 
 def run_checklist(model, data, config: ChecklistConfig | None = None, *, steps=STEP_NAMES, out_dir=None,

@@ -35,15 +35,27 @@ class StepResult:
                 "reason": self.reason, "details": self.details}
 
 
+CLASSIFIER_TASKS = ("classification", "sequence_classification")  # where the log(C) check applies
+
+
 def model_builder(model, data):
-    """A function returning a fresh model for `data`, from a registered name or a builder."""
+    """A function returning a fresh model for `data`, from a registered name or a builder.
+
+    A registered name's builder carries the registry's task as ``builder.task``; a builder's own
+    models may declare one as ``model.task`` (else they are classifiers).
+    """
     import keras
 
     if isinstance(model, str):
         from dlcourse.models import get_model, model_entry
 
-        model_entry(model)  # an unknown name fails here with the registry's message
-        return lambda: get_model(model, input_shape=data.input_shape, classes=data.num_classes)
+        entry = model_entry(model)  # an unknown name fails here with the registry's message
+
+        def build():
+            return get_model(model, input_shape=data.input_shape, classes=data.num_classes)
+
+        build.task = getattr(entry, "task", "classification")
+        return build
     if isinstance(model, keras.Model):
         raise TypeError("model must be a registered model name or a function returning a fresh model "
                         "(the checklist trains several from scratch); got a built keras.Model")
@@ -53,15 +65,19 @@ def model_builder(model, data):
 
 
 def _fresh(build, config, learning_rate, weight_decay=0.0, schedule=None):
+    """A freshly built, seeded model compiled by its task with the config's optimiser."""
     import keras
 
-    from dlcourse.optim import Adam
-    from dlcourse.train.fit import classification_loss
+    from dlcourse.optim.names import make_optimizer
+    from dlcourse.train.tasks import task_of
 
     keras.utils.set_random_seed(config.seed)
     model = build()
-    model.compile(optimizer=Adam(schedule or learning_rate, weight_decay=weight_decay or None),
-                  loss=classification_loss(model), metrics=["accuracy"])
+    task = task_of(model, task=getattr(build, "task", None))
+    optimizer = make_optimizer(config.optimizer, learning_rate if schedule is None else schedule,
+                               weight_decay=weight_decay, from_scratch=True)
+    task.compile(model, optimizer)
+    model.checklist_task = task.name
     return model
 
 
@@ -83,7 +99,8 @@ def check_initial_loss(model, data, config: ChecklistConfig = ChecklistConfig())
         config: a `ChecklistConfig`.
 
     Returns:
-        A `StepResult` with case ``ok``, ``too_high``, ``too_low`` or ``not_finite``.
+        A `StepResult` with case ``ok``, ``too_high``, ``too_low`` or ``not_finite``; for a model
+        whose task is not classification, ``not_applicable`` (a pass).
 
     Example:
         >>> check_initial_loss("mlp", load_dataset("digits")).verdict
@@ -91,6 +108,9 @@ def check_initial_loss(model, data, config: ChecklistConfig = ChecklistConfig())
     """
     build = model_builder(model, data)
     m = _fresh(build, config, config.tiny_learning_rate)
+    if m.checklist_task not in CLASSIFIER_TASKS:
+        return StepResult(1, "initial loss", "pass", "not_applicable", f"the log(C) check is for classifiers; "
+                          f"this model's task is {m.checklist_task}.", {"task": m.checklist_task})
     x, y = data.x_train[: config.initial_loss_examples], data.y_train[: config.initial_loss_examples]
     loss = float(m.evaluate(x, y, batch_size=config.batch_size, verbose=0, return_dict=True)["loss"])
     expected = math.log(data.num_classes)
@@ -269,13 +289,10 @@ def short_grid_search(model, data, learning_rate: float, config: ChecklistConfig
 
 
 def _final_schedule(config, learning_rate, total_steps):
-    from dlcourse.optim import CosineDecay, StepDecay
+    """Step 5's rate: a float for ``constant``, else a schedule (the names of `dlcourse.optim.SCHEDULES`)."""
+    from dlcourse.optim.names import make_schedule
 
-    if config.final_schedule == "cosine":
-        return CosineDecay(learning_rate, total_steps)
-    if config.final_schedule == "step":
-        return StepDecay(learning_rate, step_size=max(1, total_steps // 3), drop=0.5)
-    return None
+    return make_schedule(config.final_schedule, learning_rate, total_steps, config.final_warmup_fraction)
 
 
 def train_and_diagnose(model, data, learning_rate: float, weight_decay: float = 0.0,
@@ -305,7 +322,7 @@ def train_and_diagnose(model, data, learning_rate: float, weight_decay: float = 
     rates = []
     record_rate = keras.callbacks.LambdaCallback(
         on_epoch_begin=lambda epoch, logs: rates.append(
-            float(keras.ops.convert_to_numpy(schedule(m.optimizer.iterations))) if schedule else learning_rate))
+            float(keras.ops.convert_to_numpy(schedule(m.optimizer.iterations))) if callable(schedule) else schedule))
     has_val = len(data.x_val) > 0
     history = m.fit(data.x_train, data.y_train, batch_size=config.batch_size, epochs=config.final_epochs,
                     validation_data=(data.x_val, data.y_val) if has_val else None, callbacks=[record_rate],

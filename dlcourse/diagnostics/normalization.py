@@ -13,6 +13,9 @@ from __future__ import annotations
 
 import keras
 
+from dlcourse.optim.names import make_optimizer
+from dlcourse.train.tasks import get_task
+
 NORMALIZATIONS = ("none", "batch", "layer", "group", "instance")
 
 
@@ -88,7 +91,7 @@ def batch_size_experiment(data, kinds=NORMALIZATIONS, batch_sizes=(2, 8, 64), ep
         results[kind] = {}
         for batch_size in batch_sizes:
             model = normalized_cnn(kind, data.input_shape, data.num_classes, seed=seed)
-            model.compile(keras.optimizers.Adam(learning_rate), "sparse_categorical_crossentropy", metrics=["accuracy"])
+            get_task("classification").compile(model, make_optimizer("adam", learning_rate))
             model.fit(x, y, batch_size=batch_size, epochs=epochs, verbose=0)
             results[kind][batch_size] = float(model.evaluate(data.x_test, data.y_test, verbose=0, return_dict=True)["accuracy"])
     return results

@@ -17,6 +17,9 @@ from __future__ import annotations
 import keras
 import numpy as np
 
+from dlcourse.optim.names import make_optimizer
+from dlcourse.train.tasks import get_task
+
 # The notes' weight initialisations (가중치 초기화), by name.
 INITIALIZERS = {
     "zeros": lambda seed: keras.initializers.Zeros(),
@@ -129,7 +132,7 @@ def symmetry_after_training(initializer="zeros", activation="tanh", x=None, y=No
     keras.utils.set_random_seed(seed)
     model = deep_network(depth=2, width=16, activation=activation, initializer=initializer, input_dim=x.shape[1],
                          classes=int(np.max(y)) + 1, seed=seed)
-    model.compile(keras.optimizers.SGD(0.5), "sparse_categorical_crossentropy")
+    get_task("classification").compile(model, make_optimizer("sgd", 0.5, momentum=0.0, nesterov=False))  # plain SGD
     for _ in range(steps):
         model.train_on_batch(x, y)
     kernel = model.get_layer("dense_2").kernel.numpy()  # (units in, units out): column j is unit j's weights
@@ -137,16 +140,24 @@ def symmetry_after_training(initializer="zeros", activation="tanh", x=None, y=No
 
 
 def plot_signals(results: dict, key="activation_std", path=None, title=None):
-    """Plot `key` (``activation_std`` or ``gradient_std``) per layer for each setting; save to `path`."""
-    import matplotlib.pyplot as plt
+    """Plot `key` (``activation_std`` or ``gradient_std``) per layer for each setting; save to `path`.
 
-    fig, ax = plt.subplots(figsize=(6.5, 3.8))
+    Returns:
+        The matplotlib figure (left open, to show in a notebook).
+
+    Example:
+        >>> fig = plot_signals({"he + relu": [{"activation_std": 1.0}, {"activation_std": 0.9}]})
+        >>> fig.axes[0].get_xlabel()
+        'layer'
+    """
+    from dlcourse.plotting import label_axes, new_figure, save_figure
+
+    fig, ax = new_figure(figsize=(6.5, 3.8))
     for label, stats in results.items():
         ax.plot(range(1, len(stats) + 1), [max(s[key], 1e-12) for s in stats], "o-", label=label)
-    ax.set(yscale="log", xlabel="layer", ylabel=key.replace("_", " "), title=title or key)
-    ax.grid(alpha=0.3)
+    ax.set_yscale("log")
+    label_axes(ax, "layer", key.replace("_", " "), title or key)
     ax.legend(fontsize=8)
-    fig.tight_layout()
     if path is not None:
-        fig.savefig(path, dpi=110)
+        save_figure(fig, path, close=False)
     return fig

@@ -1,22 +1,29 @@
-"""Optimisers written from their update rules, and learning-rate schedules (학습률 스케줄).
+"""Optimisers written from their update rules, learning-rate schedules (학습률 스케줄), and the one
+vocabulary of optimiser and schedule names (`OPTIMIZERS`, `SCHEDULES`, `make_optimizer`,
+`make_schedule`) that the rest of the package builds its optimisers from.
+
+Importing this package does not import Keras: the optimisers and schedules load on first use.
 
 Example:
     >>> from dlcourse.optim import SGD, Warmup, CosineDecay
-    >>> model.compile(SGD(Warmup(CosineDecay(0.1, 900), warmup_steps=100), momentum=0.9), "mse")
+    >>> optimizer = SGD(Warmup(CosineDecay(0.1, 900), warmup_steps=100), momentum=0.9)
 """
 
-from dlcourse.optim.optimizers import OPTIMIZERS, SGD, Adadelta, Adagrad, Adam, RMSprop, get_optimizer
-from dlcourse.optim.schedules import (
-    CosineDecay,
-    LinearDecay,
-    OneCycle,
-    StepDecay,
-    Warmup,
-    plot_schedules,
-    schedule_values,
-)
+from dlcourse.optim.names import OPTIMIZERS, SCHEDULES, make_optimizer, make_schedule
 
-__all__ = [
-    "OPTIMIZERS", "SGD", "Adadelta", "Adagrad", "Adam", "RMSprop", "get_optimizer",
-    "CosineDecay", "LinearDecay", "OneCycle", "StepDecay", "Warmup", "plot_schedules", "schedule_values",
-]
+_LAZY = {
+    "SGD": "optimizers", "Adadelta": "optimizers", "Adagrad": "optimizers", "Adam": "optimizers",
+    "RMSprop": "optimizers", "get_optimizer": "optimizers", "OPTIMIZER_CLASSES": "optimizers",
+    "CosineDecay": "schedules", "LinearDecay": "schedules", "OneCycle": "schedules", "StepDecay": "schedules",
+    "Warmup": "schedules", "plot_schedules": "schedules", "schedule_values": "schedules",
+}
+
+__all__ = ["OPTIMIZERS", "SCHEDULES", "make_optimizer", "make_schedule", *_LAZY]
+
+
+def __getattr__(name):
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(f"dlcourse.optim.{_LAZY[name]}"), name)
+    raise AttributeError(f"module 'dlcourse.optim' has no attribute {name!r}")

@@ -18,6 +18,8 @@ from __future__ import annotations
 import keras
 from keras import ops
 
+from dlcourse.optim.names import check_optimizer_name
+
 class _Optimizer(keras.optimizers.Optimizer):
     """Shared plumbing: the slot variables (one per model weight) and their lookup."""
 
@@ -299,15 +301,22 @@ class Adam(_Optimizer):
         return self._config_with(beta_1=self.beta_1, beta_2=self.beta_2, epsilon=self.epsilon, amsgrad=self.amsgrad)
 
 
-OPTIMIZERS = {"sgd": SGD, "adagrad": Adagrad, "adadelta": Adadelta, "rmsprop": RMSprop, "adam": Adam}
+OPTIMIZER_CLASSES = {"sgd": SGD, "adagrad": Adagrad, "adadelta": Adadelta, "rmsprop": RMSprop, "adam": Adam}
 
 
 def get_optimizer(name: str, **kwargs) -> keras.optimizers.Optimizer:
-    """One of our optimisers by name: ``get_optimizer("sgd", learning_rate=0.1, momentum=0.9)``.
+    """One of our optimisers by its name in `dlcourse.optim.OPTIMIZERS`, with `kwargs` as given.
+
+    ``"adamw"`` is our `Adam` (pass ``weight_decay``: decoupled, as AdamW). For the course's
+    settings of each name (Nesterov momentum for ``"sgd"``), use
+    ``make_optimizer(name, rate, from_scratch=True)``.
 
     Raises:
         ValueError: for an unknown name, listing the names there are.
+
+    Example:
+        >>> get_optimizer("sgd", learning_rate=0.1, momentum=0.9).momentum
+        0.9
     """
-    if name not in OPTIMIZERS:
-        raise ValueError(f"optimizer must be one of {sorted(OPTIMIZERS)}; got {name!r}")
-    return OPTIMIZERS[name](**kwargs)
+    check_optimizer_name(name)
+    return OPTIMIZER_CLASSES["adam" if name == "adamw" else name](**kwargs)

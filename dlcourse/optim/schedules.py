@@ -287,22 +287,19 @@ def plot_schedules(schedules: dict, steps: int, path=None, title: str = "Learnin
     """Plot each schedule of ``{label: schedule}`` over `steps` steps; save to `path` if given.
 
     Returns:
-        The matplotlib figure.
+        The matplotlib figure (left open, to show in a notebook).
 
     Example:
-        >>> plot_schedules({"cosine": CosineDecay(0.1, 1000)}, 1000, "assets/03_schedules.png")
+        >>> fig = plot_schedules({"cosine": CosineDecay(0.1, 1000)}, 1000, "assets/03_schedules.png")
+        >>> fig.axes[0].get_ylabel()
+        'learning rate'
     """
-    import matplotlib.pyplot as plt
+    from dlcourse.plotting import label_axes, new_figure, save_figure
 
-    fig, ax = plt.subplots(figsize=(7, 3.8))
+    fig, ax = new_figure(figsize=(7, 3.8))
     for label, schedule in schedules.items():
         ax.plot(range(steps), schedule_values(schedule, steps), label=label)
-    ax.set_xlabel("step")
-    ax.set_ylabel("learning rate")
-    ax.set_title(title)
-    ax.grid(alpha=0.3)
-    ax.legend()
-    fig.tight_layout()
+    label_axes(ax, "step", "learning rate", title, legend=True)
     if path is not None:
-        fig.savefig(path, dpi=110)
+        save_figure(fig, path, close=False)
     return fig

@@ -20,29 +20,19 @@ def plot_learning_curves(history: dict, path, title: str | None = None):
     Returns:
         `path`.
     """
-    import matplotlib
-
-    matplotlib.use("Agg", force=False)
-    import matplotlib.pyplot as plt
     from matplotlib.ticker import MaxNLocator
+
+    from dlcourse.plotting import label_axes, new_figure, save_figure
 
     metrics = [k for k in history if not k.startswith("val_") and k not in ("learning_rate", "lr")]
     if not metrics:
         raise ValueError(f"history has no metrics to plot; keys: {sorted(history)}")
-    fig, axes = plt.subplots(1, len(metrics), figsize=(5 * len(metrics), 3.6), squeeze=False)
+    fig, axes = new_figure(len(metrics), title=title, squeeze=False)
     for ax, metric in zip(axes[0], metrics):
         epochs = range(1, len(history[metric]) + 1)
         ax.plot(epochs, history[metric], "o-", label="train")
         if f"val_{metric}" in history:
             ax.plot(epochs, history[f"val_{metric}"], "s--", label="validation")
-        ax.set_xlabel("epoch")
+        label_axes(ax, "epoch", metric, legend=True)
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-        ax.set_ylabel(metric)
-        ax.grid(alpha=0.3)
-        ax.legend()
-    if title:
-        fig.suptitle(title)
-    fig.tight_layout()
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
-    return path
+    return save_figure(fig, path)
