@@ -93,7 +93,7 @@ def test_offline_without_a_file_says_which_file_to_put_where(monkeypatch, tmp_pa
         ({"name": "digits", "validation_split": 1.0}, "validation_split must be a finite number >= 0 and < 1"),
         ({"name": "digits", "image_size": 0}, "image_size must be an integer >= 1 and <= 1024"),
         ({"name": "digits", "image_size": 100000}, "image_size must be an integer >= 1 and <= 1024; got 100000"),
-        ({"name": "digits", "limit": -3}, "limit must be an integer >= 1"),
+        ({"name": "digits", "limit": -3}, "limit must be a positive integer; got -3"),
         ({"name": "digits", "source": "web"}, r"source must be one of \('keras', 'tfds'\)"),
         ({"name": "mnist", "path": "nowhere.npz"}, "no file at"),
         ({"name": "digits", "seed": -1}, "seed must be an integer >= 0"),

@@ -38,7 +38,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from dlcourse.data import ImageData
-from dlcourse.train.config import SGD_MOMENTUM, TrainConfig
+from dlcourse.train.config import TrainConfig
 from dlcourse.train.rundir import COSMETIC_SETTINGS, RunDirectory, RunDirectoryError, differences, history_columns
 from dlcourse.train.tasks import Task, output_classes, task_of
 
@@ -67,27 +67,14 @@ class FitResult:
 
 
 def make_optimizer(config: TrainConfig, steps_per_epoch: int):
-    """The Keras optimizer and learning-rate schedule that `config` describes."""
-    import keras
+    """The Keras optimizer and learning-rate schedule that `config` describes (names from
+    `dlcourse.optim.names`, the package's one vocabulary)."""
+    from dlcourse.optim.names import make_optimizer as named_optimizer
+    from dlcourse.optim.names import make_schedule
 
     total_steps = max(1, config.resolve_epochs(steps_per_epoch) * steps_per_epoch)
-    rate = config.learning_rate
-    if config.schedule == "warmup_cosine":
-        warmup = int(config.warmup_fraction * total_steps)
-        rate = keras.optimizers.schedules.CosineDecay(
-            initial_learning_rate=0.0 if warmup else config.learning_rate,
-            decay_steps=total_steps - warmup,
-            warmup_target=config.learning_rate if warmup else None,
-            warmup_steps=warmup,
-        )
-    decay = config.weight_decay or None
-    if config.optimizer == "adam":
-        return keras.optimizers.Adam(rate, weight_decay=decay)
-    if config.optimizer == "adamw":
-        return keras.optimizers.AdamW(rate, weight_decay=config.weight_decay)
-    if config.optimizer == "sgd":
-        return keras.optimizers.SGD(rate, momentum=SGD_MOMENTUM, nesterov=True, weight_decay=decay)
-    return keras.optimizers.RMSprop(rate, weight_decay=decay)
+    schedule = make_schedule(config.schedule, config.learning_rate, total_steps, config.warmup_fraction)
+    return named_optimizer(config.optimizer, schedule, weight_decay=config.weight_decay)
 
 
 def classification_loss(model):
