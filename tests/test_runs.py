@@ -254,3 +254,11 @@ def test_a_model_with_its_own_loss_trains_and_resumes(tmp_path):
     assert result.task == "generation" and result.initial_epoch == 3
     assert result.history["loss"][-1] < result.history["loss"][0]
     assert (tmp_path / "model.keras").is_file()
+
+
+def test_cross_validation_takes_arrays_too(digits8):
+    from dlcourse.validation import cross_validate
+
+    x, y = digits8.arrays("train")
+    result = cross_validate("mlp", ((x * 255).round().astype("uint8"), y), folds=2, epochs=2)
+    assert len(result.folds) == 2 and 0 < result.mean["accuracy"] <= 1

@@ -112,13 +112,12 @@ def run_checklist(model, data, config: ChecklistConfig | None = None, *, steps=S
         >>> report = run_checklist("notes_cnn", load_dataset("digits"), ChecklistConfig.quick())
         >>> print(report.format())
     """
-    from dlcourse.data import ImageData
+    from dlcourse.data import ImageData, as_image_data
 
     config = config or ChecklistConfig()
     if not isinstance(config, ChecklistConfig):
         raise TypeError(f"config must be a ChecklistConfig; got {type(config).__name__}")
-    if not isinstance(data, ImageData):
-        raise TypeError(f"data must be an ImageData from dlcourse.data.load_dataset; got {type(data).__name__}")
+    data = as_image_data(data)  # an ImageData as it is; (x, y) arrays checked and split
     unknown = [s for s in steps if s not in STEP_NAMES]
     if unknown or not steps:
         raise ValueError(f"steps must be a non-empty subset of {STEP_NAMES}; got {tuple(steps)!r}")

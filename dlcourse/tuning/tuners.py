@@ -43,7 +43,7 @@ import keras
 import keras_tuner as kt
 import numpy as np
 
-from dlcourse.data import ImageData
+from dlcourse.data import ImageData, as_image_data
 from dlcourse.train.rundir import differences
 from dlcourse.train.tasks import Task, get_task
 from dlcourse.tuning._keras_tuner_compat import is_worker, metrics_dict
@@ -269,8 +269,7 @@ def search(model, data: ImageData, config: SearchConfig | None = None, *, direct
     if unknown:
         raise TypeError(f"unknown search settings {sorted(unknown)}; see SearchConfig")
     config = dataclasses.replace(config or SearchConfig(), **overrides)
-    if not isinstance(data, ImageData):
-        raise TypeError(f"data must be an ImageData from dlcourse.data.load_dataset; got {type(data).__name__}")
+    data = as_image_data(data)  # an ImageData as it is; (x, y) arrays checked and split
     if resume and overwrite:
         raise ValueError("resume and overwrite exclude each other")
     if record is not None and not isinstance(record, dict):

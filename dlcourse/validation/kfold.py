@@ -25,7 +25,7 @@ from typing import Callable
 
 import numpy as np
 
-from dlcourse.data import ImageData
+from dlcourse.data import ImageData, as_image_data
 
 CV_CONFIG_FILE = "cv_config.json"
 COSMETIC_SETTINGS = ("verbose", "tensorboard")  # settings that change no fold's result
@@ -174,8 +174,7 @@ def cross_validate(model, data: ImageData, folds: int = 5, *, stratified: bool =
     from dlcourse.train.config import TrainConfig
     from dlcourse.train.fit import fit
 
-    if not isinstance(data, ImageData):
-        raise TypeError(f"data must be an ImageData from dlcourse.data.load_dataset; got {type(data).__name__}")
+    data = as_image_data(data)  # an ImageData as it is; (x, y) arrays checked and split
     if isinstance(model, keras.Model):
         raise TypeError("model must be a registered name or a build function, not a built keras.Model: "
                         "each fold needs a freshly initialised model")
