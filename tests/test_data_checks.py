@@ -253,7 +253,7 @@ def test_what_is_not_data(data, match):
 @pytest.mark.parametrize("kwargs, match", [
     ({"task": "detection"}, "task must be one of"),
     ({"validation_split": 1.0}, "validation_split must be a finite number"),
-    ({"num_classes": 0}, "num_classes must be an integer >= 1"),
+    ({"num_classes": 0}, "num_classes must be a positive integer"),
     ({"seed": -1}, "seed must be an integer >= 0"),
 ])
 def test_bad_arguments(kwargs, match):
