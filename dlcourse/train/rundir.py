@@ -115,23 +115,22 @@ class RunDirectory:
         finally:
             handle.close()  # closing releases the lock; a killed process releases it too
 
-    # The record -------------------------------------------------------------------------------
-    def read_record(self) -> dict | None:
-        path = self.file(RECORD_FILE)
+    # The record and the final metrics ---------------------------------------------------------
+    def _read_json(self, name: str) -> dict | None:
+        path = self.file(name)
         if not os.path.isfile(path):
             return None
         with open(path) as f:
             return json.load(f)
+
+    def read_record(self) -> dict | None:
+        return self._read_json(RECORD_FILE)
 
     def write_record(self, record: dict) -> None:
         atomic_write(self.file(RECORD_FILE), json.dumps(record, indent=2))
 
     def read_metrics(self) -> dict | None:
-        path = self.file(METRICS_FILE)
-        if not os.path.isfile(path):
-            return None
-        with open(path) as f:
-            return json.load(f)
+        return self._read_json(METRICS_FILE)
 
     def write_metrics(self, metrics: dict) -> None:
         atomic_write(self.file(METRICS_FILE), json.dumps(metrics, indent=2))
