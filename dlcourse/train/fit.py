@@ -136,7 +136,7 @@ def fit(model, data, config: TrainConfig | None = None, *, task: str | None = No
     config = dataclasses.replace(config or TrainConfig(), **overrides)
     if model_args is not None and not isinstance(model_args, dict):
         raise TypeError(f"model_args must be a dict of builder arguments; got {type(model_args).__name__}")
-    data = _check_data(data, validation_data, task)
+    data = _check_data(data, validation_data, task or _declared_task(model))
     if run_dir is None:
         return _train(model, data, config, task, None, validation_data, model_args or {}, callbacks, record)
     run = RunDirectory(run_dir)
@@ -146,6 +146,16 @@ def fit(model, data, config: TrainConfig | None = None, *, task: str | None = No
             if moved:
                 print(f"The earlier run in {run.path} was moved to {moved}")
         return _train(model, data, config, task, run, validation_data, model_args or {}, callbacks, record)
+
+
+def _declared_task(model) -> str | None:
+    """The task a model name's registry entry, or a model object, declares (before building)."""
+    if isinstance(model, str):
+        from dlcourse.models import model_entry
+
+        return getattr(model_entry(model), "task", None)
+    declared = getattr(model, "task", None)
+    return declared if isinstance(declared, str) else None
 
 
 def _check_data(data, validation_data, task: str | None):
