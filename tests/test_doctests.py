@@ -16,7 +16,8 @@ OPTIONS = doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE
 NOT_IMPORTED = {"dlcourse.__main__"}  # running it is the command line, not an example
 # Examples that train, search or cross-validate: 3 to 10 seconds each on a 2-core CPU.
 SLOW = {
-    "dlcourse.train.fit", "dlcourse.tuning", "dlcourse.tuning.tuners", "dlcourse.tuning.tuners.search",
+    "dlcourse.diagnostics.normalization", "dlcourse.train.fit", "dlcourse.tuning", "dlcourse.tuning.tuners",
+    "dlcourse.tuning.tuners.search",
     "dlcourse.validation", "dlcourse.validation.bias_variance", "dlcourse.validation.ensembles",
     "dlcourse.validation.kfold", "dlcourse.validation.kfold.cross_validate",
 }
@@ -27,12 +28,7 @@ FAILING = {
         "dlcourse.checklist", "dlcourse.checklist.report.run_checklist", "dlcourse.checklist.steps.check_initial_loss",
         "dlcourse.checklist.steps.lr_range_test", "dlcourse.checklist.steps.overfit_tiny_sample",
         "dlcourse.checklist.steps.short_grid_search", "dlcourse.checklist.steps.train_and_diagnose",
-        "dlcourse.diagnostics", "dlcourse.diagnostics.normalization",
-        "dlcourse.diagnostics.normalization.batch_size_experiment", "dlcourse.diagnostics.signals",
-        "dlcourse.diagnostics.signals.symmetry_after_training", "dlcourse.diagnostics.signals.layer_statistics",
-        "dlcourse.diagnostics.signals.signal_experiment",
     ), UNDEFINED),
-    "dlcourse.diagnostics.signals.deep_network": "states 235 parameters; the network has 274",
 }
 
 
