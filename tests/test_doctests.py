@@ -16,38 +16,13 @@ OPTIONS = doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE
 NOT_IMPORTED = {"dlcourse.__main__"}  # running it is the command line, not an example
 # Examples that train, search or cross-validate: 3 to 10 seconds each on a 2-core CPU.
 SLOW = {
+    "dlcourse.checklist", "dlcourse.diagnostics.normalization", "dlcourse.diagnostics.normalization.batch_size_experiment",
     "dlcourse.train.fit", "dlcourse.tuning", "dlcourse.tuning.tuners", "dlcourse.tuning.tuners.search",
     "dlcourse.validation", "dlcourse.validation.bias_variance", "dlcourse.validation.ensembles",
     "dlcourse.validation.kfold", "dlcourse.validation.kfold.cross_validate",
 }
 # Examples that fail today, each with why; strict, so one that is fixed must leave this list.
-UNDEFINED = "uses a name its example does not define or import"
-FAILING = {
-    **dict.fromkeys((
-        "dlcourse.checklist", "dlcourse.checklist.report.run_checklist", "dlcourse.checklist.steps.check_initial_loss",
-        "dlcourse.checklist.steps.lr_range_test", "dlcourse.checklist.steps.overfit_tiny_sample",
-        "dlcourse.checklist.steps.short_grid_search", "dlcourse.checklist.steps.train_and_diagnose",
-        "dlcourse.diagnostics", "dlcourse.diagnostics.normalization",
-        "dlcourse.diagnostics.normalization.batch_size_experiment", "dlcourse.diagnostics.signals",
-        "dlcourse.diagnostics.signals.symmetry_after_training", "dlcourse.regularization.penalties.with_input_noise",
-        "dlcourse.diagnostics.signals.layer_statistics", "dlcourse.diagnostics.signals.signal_experiment",
-        "dlcourse.optim", "dlcourse.optim.optimizers", "dlcourse.regularization.augment",
-        "dlcourse.regularization.augment.augmentation", "dlcourse.regularization.augment.mix_batch",
-        "dlcourse.regularization.augment.mixed_batches", "dlcourse.regularization.augment.random_erasing",
-        "dlcourse.regularization.penalties", "dlcourse.regularization.penalties.smooth_labels",
-        "dlcourse.regularization.penalties.with_l2",
-    ), UNDEFINED),
-    "dlcourse.diagnostics.signals.deep_network": "states 235 parameters; the network has 274",
-    **dict.fromkeys((
-        "dlcourse.optim.optimizers.Adadelta", "dlcourse.optim.optimizers.Adagrad", "dlcourse.optim.optimizers.Adam",
-        "dlcourse.optim.optimizers.RMSprop", "dlcourse.optim.optimizers.SGD",
-    ), "shows no output where the optimizer's repr is printed"),
-    **dict.fromkeys((
-        "dlcourse.optim.schedules.CosineDecay", "dlcourse.optim.schedules.LinearDecay",
-        "dlcourse.optim.schedules.OneCycle", "dlcourse.optim.schedules.StepDecay", "dlcourse.optim.schedules.Warmup",
-    ), "prints a float32 rate in full (0.04999999701976776), the example shows 0.05"),
-    "dlcourse.optim.schedules.plot_schedules": "saves into assets/, which a fresh working directory lacks",
-}
+FAILING = {}
 
 
 def _modules():

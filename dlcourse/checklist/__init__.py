@@ -7,9 +7,16 @@
 5. `train_and_diagnose`: train longer and classify the learning curves (`diagnose_learning_curves`).
 
 Example:
+    >>> import os
     >>> from dlcourse.checklist import ChecklistConfig, run_checklist
-    >>> report = run_checklist("mlp", load_dataset("digits"), ChecklistConfig.quick(), out_dir="runs/doctor")
-    >>> print(report.format())
+    >>> from dlcourse.data import load_dataset
+    >>> data = load_dataset("digits", image_size=8)
+    >>> config = ChecklistConfig.quick(grid_weight_decays=(0.0,), final_epochs=4)
+    >>> report = run_checklist("mlp", data, config, out_dir="runs/doctor")
+    >>> [(s.step, s.case) for s in report.steps][:3]
+    [(1, 'ok'), (2, 'memorised'), (3, 'found')]
+    >>> sorted(os.listdir("runs/doctor"))
+    ['learning_curves.png', 'lr_range.png', 'report.json', 'tiny_sample.png']
 
 On the command line: ``dlcourse doctor mlp --data digits --quick``.
 """

@@ -109,8 +109,15 @@ def run_checklist(model, data, config: ChecklistConfig | None = None, *, steps=S
         A `ChecklistReport`.
 
     Example:
-        >>> report = run_checklist("notes_cnn", load_dataset("digits"), ChecklistConfig.quick())
+        >>> from dlcourse.data import load_dataset
+        >>> data = load_dataset("digits", image_size=8)
+        >>> report = run_checklist("mlp", data, ChecklistConfig.quick(), steps=("initial_loss", "tiny_sample"))
         >>> print(report.format())
+        Training checklist (학습 체크리스트) for mlp on digits: PASS
+          1. initial loss                [PASS] ok
+             initial loss 2.3... vs log(10) = 2.303: close, so the untrained model spreads its probability ...
+          2. overfit a tiny sample       [PASS] memorised
+             64 examples, 100 steps at learning rate 0.001: 100% training accuracy (loss ... -> ...); ...
     """
     from dlcourse.data import ImageData, as_image_data
 

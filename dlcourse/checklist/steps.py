@@ -103,7 +103,8 @@ def check_initial_loss(model, data, config: ChecklistConfig = ChecklistConfig())
         whose task is not classification, ``not_applicable`` (a pass).
 
     Example:
-        >>> check_initial_loss("mlp", load_dataset("digits")).verdict
+        >>> from dlcourse.data import load_dataset
+        >>> check_initial_loss("mlp", load_dataset("digits", image_size=8)).verdict
         'pass'
     """
     build = model_builder(model, data)
@@ -152,7 +153,8 @@ def overfit_tiny_sample(model, data, config: ChecklistConfig = ChecklistConfig()
         A `StepResult` with case ``memorised``, ``exploded``, ``not_learning`` or ``too_small``.
 
     Example:
-        >>> overfit_tiny_sample("mlp", load_dataset("digits")).case
+        >>> from dlcourse.data import load_dataset
+        >>> overfit_tiny_sample("mlp", load_dataset("digits", image_size=8)).case
         'memorised'
     """
     build = model_builder(model, data)
@@ -202,7 +204,10 @@ def lr_range_test(model, data, config: ChecklistConfig = ChecklistConfig()) -> S
         ``curves`` (``lr``, ``loss``, ``smoothed``) for the plot.
 
     Example:
-        >>> lr_range_test("mlp", load_dataset("digits")).details["suggested_lr"]
+        >>> from dlcourse.data import load_dataset
+        >>> result = lr_range_test("mlp", load_dataset("digits", image_size=8))
+        >>> result.case, 1e-4 < result.details["suggested_lr"] < 1e-1
+        ('found', True)
     """
     build = model_builder(model, data)
     growth = (config.lr_max / config.lr_min) ** (1.0 / max(1, config.lr_steps - 1))
@@ -258,7 +263,10 @@ def short_grid_search(model, data, learning_rate: float, config: ChecklistConfig
         the best ``learning_rate`` and ``weight_decay``, ``details["grid"]`` every point.
 
     Example:
-        >>> short_grid_search("mlp", load_dataset("digits"), 1e-3).details["best"]
+        >>> from dlcourse.data import load_dataset
+        >>> config = ChecklistConfig.quick(grid_weight_decays=(0.0,))    # 3 runs of 1 epoch
+        >>> short_grid_search("mlp", load_dataset("digits", image_size=8), 1e-3, config).details["best"]
+        {'learning_rate': 0.002, 'weight_decay': 0.0}
     """
     build = model_builder(model, data)
     x_val, y_val = (data.x_val, data.y_val) if len(data.x_val) else (data.x_train, data.y_train)
@@ -310,8 +318,9 @@ def train_and_diagnose(model, data, learning_rate: float, weight_decay: float = 
         A `StepResult` whose case is one of `dlcourse.checklist.CASES`; ``curves`` holds the history.
 
     Example:
-        >>> train_and_diagnose("mlp", load_dataset("digits"), 3e-3).case
-        'plateau'
+        >>> from dlcourse.data import load_dataset
+        >>> train_and_diagnose("mlp", load_dataset("digits", image_size=8), 3e-3, config=ChecklistConfig.quick()).case
+        'still_improving'
     """
     import keras
 

@@ -9,7 +9,9 @@ Notation in the docstrings: ``w`` a weight, ``g`` its gradient, ``lr`` the learn
 ``t`` the step counted from 1.
 
 Example:
+    >>> import keras
     >>> from dlcourse.optim import Adam
+    >>> model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(3, activation="softmax")])
     >>> model.compile(optimizer=Adam(1e-3), loss="sparse_categorical_crossentropy")
 """
 
@@ -54,7 +56,9 @@ class SGD(_Optimizer):
         **kwargs: the base optimiser's arguments (weight_decay, clipnorm, ...).
 
     Example:
-        >>> SGD(0.1, momentum=0.9, nesterov=True)
+        >>> optimizer = SGD(0.1, momentum=0.9, nesterov=True)
+        >>> optimizer.momentum, optimizer.nesterov
+        (0.9, True)
     """
 
     def __init__(self, learning_rate=0.01, momentum=0.0, nesterov=False, **kwargs):
@@ -105,7 +109,8 @@ class Adagrad(_Optimizer):
         epsilon: added inside the square root. Default 1e-7.
 
     Example:
-        >>> Adagrad(0.01)
+        >>> Adagrad(0.01).initial_accumulator_value
+        0.1
     """
 
     def __init__(self, learning_rate=0.001, initial_accumulator_value=0.1, epsilon=1e-7, **kwargs):
@@ -148,7 +153,8 @@ class Adadelta(_Optimizer):
         epsilon: default 1e-7.
 
     Example:
-        >>> Adadelta(1.0)
+        >>> Adadelta(1.0).rho
+        0.95
     """
 
     def __init__(self, learning_rate=0.001, rho=0.95, epsilon=1e-7, **kwargs):
@@ -201,7 +207,8 @@ class RMSprop(_Optimizer):
         centered: normalise by the variance instead of the raw second moment.
 
     Example:
-        >>> RMSprop(1e-3, rho=0.9)
+        >>> RMSprop(1e-3, rho=0.9).rho
+        0.9
     """
 
     def __init__(self, learning_rate=0.001, rho=0.9, momentum=0.0, epsilon=1e-7, centered=False, **kwargs):
@@ -262,7 +269,8 @@ class Adam(_Optimizer):
         amsgrad: Reddi et al., "On the convergence of Adam and beyond" (ICLR 2018).
 
     Example:
-        >>> Adam(1e-3, weight_decay=1e-4)    # decoupled weight decay, as AdamW
+        >>> Adam(1e-3, weight_decay=1e-4).weight_decay    # decoupled weight decay, as AdamW
+        0.0001
     """
 
     def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7, amsgrad=False, **kwargs):

@@ -63,7 +63,7 @@ class StepDecay(keras.optimizers.schedules.LearningRateSchedule):
         A schedule; ``schedule(step)`` is the rate at `step`.
 
     Example:
-        >>> float(StepDecay(0.1, step_size=100, drop=0.5)(250))
+        >>> round(float(StepDecay(0.1, step_size=100, drop=0.5)(250)), 4)
         0.025
     """
 
@@ -102,7 +102,7 @@ class CosineDecay(keras.optimizers.schedules.LearningRateSchedule):
         A schedule (the same values as `keras.optimizers.schedules.CosineDecay` without warm-up).
 
     Example:
-        >>> float(CosineDecay(0.1, decay_steps=100)(50))
+        >>> round(float(CosineDecay(0.1, decay_steps=100)(50)), 4)
         0.05
     """
 
@@ -140,7 +140,7 @@ class LinearDecay(keras.optimizers.schedules.LearningRateSchedule):
         A schedule (as `keras.optimizers.schedules.PolynomialDecay` with ``power=1``).
 
     Example:
-        >>> float(LinearDecay(0.1, decay_steps=100)(25))
+        >>> round(float(LinearDecay(0.1, decay_steps=100)(25)), 4)
         0.075
     """
 
@@ -183,7 +183,7 @@ class Warmup(keras.optimizers.schedules.LearningRateSchedule):
 
     Example:
         >>> schedule = Warmup(CosineDecay(0.1, decay_steps=900), warmup_steps=100)
-        >>> float(schedule(50))
+        >>> round(float(schedule(50)), 4)
         0.05
     """
 
@@ -239,7 +239,7 @@ class OneCycle(keras.optimizers.schedules.LearningRateSchedule):
         A schedule.
 
     Example:
-        >>> float(OneCycle(0.1, total_steps=100)(30))
+        >>> round(float(OneCycle(0.1, total_steps=100)(30)), 4)
         0.1
     """
 

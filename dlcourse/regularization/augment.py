@@ -6,8 +6,13 @@ AAAI 2020; "cutout", DeVries & Taylor 2017) blanks a random rectangle. All are K
 module only picks settings that suit small grey-scale digits and wires them into a `tf.data` pipeline.
 
 Example:
+    >>> from dlcourse.data import load_dataset
+    >>> from dlcourse.models import mlp
+    >>> data = load_dataset("digits", image_size=8)
     >>> train = mixed_batches(data.train_dataset(64), "cutmix", data.num_classes)
-    >>> model.fit(train, ...)    # labels are now one-hot: use categorical cross-entropy
+    >>> model = mlp(input_shape=data.input_shape, classes=data.num_classes)
+    >>> model.compile("adam", "categorical_crossentropy")    # labels are now one-hot
+    >>> history = model.fit(train, epochs=1, verbose=0)
 """
 
 from __future__ import annotations
@@ -31,7 +36,10 @@ def augmentation(rotation=0.05, translation=0.1, zoom=0.1, erasing=0.0, seed=0) 
         A `keras.Sequential` of preprocessing layers; active only with ``training=True``.
 
     Example:
+        >>> from dlcourse.models import notes_cnn
         >>> model = keras.Sequential([keras.Input((28, 28, 1)), augmentation(), notes_cnn()])
+        >>> model.output_shape
+        (None, 10)
     """
     layers = [
         keras.layers.RandomRotation(rotation, fill_mode="constant", seed=seed, name="random_rotation"),
@@ -51,7 +59,10 @@ def random_erasing(factor=0.5, scale=(0.02, 0.2), seed=0) -> keras.layers.Layer:
         scale: the erased area, as a range of fractions of the image.
 
     Example:
-        >>> random_erasing(1.0)(images, training=True)
+        >>> images = keras.ops.ones((2, 8, 8, 1))
+        >>> erased = random_erasing(1.0)(images, training=True)
+        >>> float(keras.ops.min(erased))    # some pixels erased to the background
+        0.0
     """
     return keras.layers.RandomErasing(factor=factor, scale=scale, fill_value=0.0, value_range=(0, 1),
                                       seed=seed, name="random_erasing")
@@ -79,7 +90,10 @@ def mix_batch(images, labels, method="mixup", num_classes=None, strength=None, s
         ``(mixed_images, mixed_labels)``, the labels as float rows that sum to 1.
 
     Example:
+        >>> images, labels = keras.random.uniform((4, 8, 8, 1), seed=0), [0, 1, 2, 3]
         >>> x, y = mix_batch(images, labels, "cutmix", num_classes=10)
+        >>> [round(float(row), 4) for row in keras.ops.sum(y, axis=1)]
+        [1.0, 1.0, 1.0, 1.0]
     """
     labels = keras.ops.convert_to_tensor(labels)
     if len(labels.shape) == 1:
@@ -94,7 +108,10 @@ def mixed_batches(dataset, method="mixup", num_classes=None, strength=None, seed
     """A `tf.data.Dataset` of ``(images, labels)`` batches mixed by MixUp or CutMix (one-hot labels).
 
     Example:
-        >>> train = mixed_batches(data.train_dataset(64), "mixup", 10)
+        >>> from dlcourse.data import load_dataset
+        >>> train = mixed_batches(load_dataset("digits", image_size=8).train_dataset(64), "mixup", 10)
+        >>> train.element_spec[1].shape
+        TensorShape([None, 10])
     """
     import tensorflow as tf
 
