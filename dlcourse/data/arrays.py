@@ -32,8 +32,7 @@ TARGET_KINDS = ("classification", "segmentation", "regression")
 
 def _pair(argument: str, value) -> tuple:
     if not isinstance(value, (tuple, list)) or len(value) != 2:
-        what = "an ImageData (dlcourse.data.load_dataset) or " if argument == "data" else ""
-        raise TypeError(f"{argument} must be {what}an (x, y) pair of arrays; got {type(value).__name__}")
+        raise TypeError(f"{argument} must be an (x, y) pair of arrays; got {type(value).__name__}")
     x, y = np.asarray(value[0]), np.asarray(value[1])
     check_same_length(x, y, argument)
     return x, y
