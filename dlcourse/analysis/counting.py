@@ -153,15 +153,16 @@ def count_params(model) -> CountTable:
     return CountTable(rows, "parameters")
 
 
-def _recurrent_macs(layer) -> int:
+def _recurrent_macs(layer, steps=None) -> int:
     """Every step: the input and the recurrent products of each gate, ``T (n + u) gates u``."""
+    if steps is None:
+        steps = _shape(layer.input)[1]
+        if steps is None:
+            raise ValueError(f"count_macs needs a fixed sequence length; {layer.name} reads {_shape(layer.input)}")
     if isinstance(layer, keras.layers.Bidirectional):
-        return _recurrent_macs(layer.forward_layer) + _recurrent_macs(layer.backward_layer)
+        return _recurrent_macs(layer.forward_layer, steps) + _recurrent_macs(layer.backward_layer, steps)
     gates = next(g for kind, g in _RECURRENT_GATES.items() if isinstance(layer, kind))
     kernel, recurrent_kernel = layer.cell.kernel, layer.cell.recurrent_kernel
-    steps = _shape(layer.input)[1] if hasattr(layer, "_inbound_nodes") and layer._inbound_nodes else None
-    if steps is None:
-        raise ValueError(f"count_macs needs a fixed sequence length; {layer.name} reads {_shape(layer.input)}")
     assert kernel.shape[1] == recurrent_kernel.shape[1] == gates * layer.cell.units
     return steps * (math.prod(kernel.shape) + math.prod(recurrent_kernel.shape))
 
