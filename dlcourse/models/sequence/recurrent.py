@@ -42,6 +42,7 @@ def recurrent_rows(kind, *, include_top=True, weights=None, input_tensor=None, i
         model_entry(name), include_top=include_top, weights=weights, input_tensor=input_tensor,
         input_shape=input_shape, pooling=pooling, classes=classes, classifier_activation=classifier_activation,
     )
+    classes = int(classes)  # numpy integers too
     units = check_positive_int("units", units)
     x, inputs = model_input(input_shape, input_tensor)
     height, width, channels = input_shape

@@ -202,6 +202,7 @@ def attention_rows(include_top=True, weights=None, input_tensor=None, input_shap
         model_entry("attention_rows"), include_top=include_top, weights=weights, input_tensor=input_tensor,
         input_shape=input_shape, pooling=pooling, classes=classes, classifier_activation=classifier_activation,
     )
+    classes = int(classes)  # numpy integers too
     x, inputs = model_input(input_shape, input_tensor)
     height, width, channels = input_shape
     x = keras.layers.Reshape((height, width * channels), name="rows")(x)

@@ -92,9 +92,12 @@ def vision_transformer(*, patch_size, hidden_dim, depth, num_heads, mlp_dim, dis
         entry, include_top=include_top, weights=weights, input_tensor=input_tensor, input_shape=input_shape,
         pooling=pooling, classes=classes, classifier_activation=classifier_activation, model_name=name,
     )
+    classes = int(classes)  # numpy integers too
     check_choice("pooling", pooling, (None, "avg"))
     hidden_dim = check_positive_int("hidden_dim", hidden_dim)
-    check_heads(hidden_dim, num_heads)
+    num_heads = check_heads(hidden_dim, num_heads)
+    patch_size = check_positive_int("patch_size", patch_size)
+    mlp_dim = check_positive_int("mlp_dim", mlp_dim)
     if input_shape[0] is None or input_shape[1] is None:
         raise ValueError(f"{name} needs a fixed image size (its position embedding has one entry per patch)")
     check_patches(input_shape, patch_size)
