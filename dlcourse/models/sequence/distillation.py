@@ -118,6 +118,20 @@ class _TeacherStudent(keras.Model):
         self.teacher = teacher
         self.teacher.trainable = False  # only the student learns
         self.accuracy = keras.metrics.SparseCategoricalAccuracy(name="accuracy")
+        shape = tuple(student.input_shape[1:])
+        if all(dim is not None for dim in shape):
+            self(ops.zeros((1, *shape)))  # built at once, so it saves and loads like the student
+
+    @property
+    def input_shape(self):
+        """The student's input shape (what `fit` checks the data against)."""
+        return self.student.input_shape
+
+    @property
+    def output_shape(self):
+        """The shape of the distiller's predictions: the student's classes."""
+        shape = self.student.output_shape
+        return shape[0] if isinstance(shape, list) else shape
 
     def compute_metrics(self, x, y, y_pred, sample_weight=None):
         if len(y_pred.shape) == 3:  # DeiT while training: both heads stacked
