@@ -106,6 +106,7 @@ def _weights(model):
     return [np.array(w) for w in model.get_weights()]
 
 
+@pytest.mark.slow
 def test_distiller_trains_the_student_only_through_fit_and_saves(digits8, tmp_path):
     from dlcourse.train import fit
 
@@ -131,6 +132,7 @@ def test_distiller_trains_the_student_only_through_fit_and_saves(digits8, tmp_pa
                                atol=1e-6)
 
 
+@pytest.mark.slow
 def test_deit_distiller_trains_both_heads_with_a_frozen_teacher():
     rng = np.random.default_rng(0)
     x = rng.uniform(size=(32, 8, 8, 1)).astype("float32")

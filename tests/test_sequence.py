@@ -49,7 +49,7 @@ def test_row_classifiers_are_the_layer_plus_a_classifier(name, kind):
 
 
 def test_vanishing_gradient_simple_rnn_loses_early_steps_faster_than_lstm():
-    for seed in (0, 1):
+    for seed in (0,):
         rnn = gradient_norms_per_step("simple_rnn", length=60, seed=seed)
         lstm = gradient_norms_per_step("lstm", length=60, seed=seed)
         assert rnn.shape == lstm.shape == (60,)
@@ -93,6 +93,7 @@ def test_cells_bad_input():
         recurrent_params("gru", 28, 0)
 
 
+@pytest.mark.slow
 def test_lstm_learns_the_first_symbol_task_through_fit():
     from dlcourse.train import fit
 

@@ -47,6 +47,7 @@ def test_param_count_from_one_block_equals_the_built_model(distilled):
     assert model.count_params() == formula
 
 
+@pytest.mark.slow
 def test_vit_tiny_and_deit_tiny_built_whole():
     vit = vit_tiny16()
     assert vit.count_params() == VIT_COUNTS["tiny"]
