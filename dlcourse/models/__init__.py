@@ -40,6 +40,9 @@ _LAZY = {  # public name -> the module of dlcourse.models that defines it
     **{name: "densenet" for name in ("densenet121", "densenet169", "densenet201")},
     "mobilenet": "mobilenets",
     "mobilenet_v2": "mobilenets",
+    **{name: "sequence.recurrent" for name in ("rnn_rows", "lstm_rows", "gru_rows")},
+    "attention_rows": "sequence.transformer",
+    "vit_tiny_digits": "sequence.vit",
 }
 
 
