@@ -40,6 +40,11 @@ _LAZY = {  # public name -> the module of dlcourse.models that defines it
     **{name: "densenet" for name in ("densenet121", "densenet169", "densenet201")},
     "mobilenet": "mobilenets",
     "mobilenet_v2": "mobilenets",
+    **{name: "generative.autoencoders" for name in ("autoencoder", "deep_autoencoder", "conv_autoencoder",
+                                                    "sparse_autoencoder", "denoising_autoencoder")},
+    "vae": "generative.vae",
+    **{name: "generative.gans" for name in ("gan", "dcgan", "cgan", "wgan_gp")},
+    "cyclegan": "generative.cyclegan",
 }
 
 
