@@ -8,6 +8,7 @@ A subclass lists its sub-models in ``PARTS`` (``("encoder", "decoder")``) and it
 from __future__ import annotations
 
 import keras
+import numpy as np
 
 from dlcourse.models.generative.common import check_data_range, check_output_activation
 
@@ -42,6 +43,18 @@ class GenerativeModel(keras.Model):
             raise ValueError(f"data: {split} images of shape {tuple(x.shape[1:])} do not fit the model's "
                              f"image shape {self.image_shape}; build it with input_shape={tuple(x.shape[1:])}")
         check_data_range(x, self.output_activation, split)
+
+    def fit(self, x=None, y=None, *args, **kwargs):
+        """Keras' `fit`, after `check_data` on the data (a `tf.data.Dataset`: on its first batch)."""
+        from dlcourse.models.generative.common import unpack
+
+        if hasattr(x, "element_spec") and hasattr(x, "take"):
+            for batch in x.take(1):
+                images, labels = unpack(batch)
+                self.check_data(np.asarray(images), None if labels is None else np.asarray(labels))
+        elif x is not None and not callable(getattr(x, "__next__", None)):
+            self.check_data(np.asarray(x), None if y is None else np.asarray(y))
+        return super().fit(x, y, *args, **kwargs)
 
     def get_config(self):
         config = {"image_shape": self.image_shape, "output_activation": self.output_activation, "seed": self.seed,
