@@ -13,8 +13,8 @@ The sample Frechet distance is biased upward for small samples: compare sets of 
 
 Example:
     >>> from dlcourse.data import load_dataset
-    >>> test = load_dataset("digits", image_size=8).x_test
-    >>> score = sample_quality(test[:180], reference=test[180:])
+    >>> data = load_dataset("digits", image_size=8)
+    >>> score = sample_quality(data.x_train[:360], reference=data.x_test)  # real against real
     >>> score["frechet_distance"] < 2, score["coverage"]
     (True, 10)
 """
