@@ -66,7 +66,7 @@ def autoencoders(data):
         row(f"{name} (code 32) on noisy inputs", command(name, settings), f"MSE to clean {errors[name]:.4f}",
             f"{seconds:.0f} s")
     row("denoising vs plain", "", f"{errors['autoencoder'] / errors['denoising_autoencoder']:.1f}x lower error", "")
-    settings = dict(epochs=30, batch_size=32, learning_rate=3e-3)
+    settings = dict(epochs=150, batch_size=32, learning_rate=3e-3, schedule="constant")
     model, seconds = train("sparse_autoencoder", data, settings)
     activation = float(model.encode(data.x_test).mean())
     error = float(np.mean((model.predict(data.x_test, verbose=0) - data.x_test) ** 2))
