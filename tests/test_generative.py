@@ -209,3 +209,12 @@ def test_image_sizes_that_the_strides_cannot_divide_are_refused():
         get_model("dcgan", input_shape=(10, 10, 1))
     with pytest.raises(ValueError, match=r"sparsity must be one of \('kl', 'l1'\)"):
         get_model("sparse_autoencoder", penalty="l2")
+
+
+def test_the_readme_table_states_each_generative_model():
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    for name in GENERATIVE_MODELS:
+        assert f"| `{name}` |" in readme and readme.split(f"| `{name}` |")[1].split("\n")[0].endswith(
+            f" | {model_entry(name).params:,} |"), name
