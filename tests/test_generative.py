@@ -195,7 +195,8 @@ def test_data_outside_the_output_activations_range_is_refused_before_training(na
     model = get_model(name)
     before = [np.array(v) for v in model.trainable_variables]
     batches = tf.data.Dataset.from_tensor_slices((x * 2 - 1, y)).batch(32)
-    with pytest.raises(ValueError, match=r"data: train images range over \[-1, 1\].*sigmoid output reaches only \[0, 1\]"):
+    message = r"data: train images range over \[-1, 1\].*sigmoid output reaches only \[0, 1\]"
+    with pytest.raises(ValueError, match=message):
         fit(model, batches, epochs=1, **QUICK)
     for a, b in zip(before, model.trainable_variables):
         np.testing.assert_array_equal(a, np.asarray(b))

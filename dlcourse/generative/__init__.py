@@ -25,6 +25,7 @@ from dlcourse.generative.likelihood import importance_weighted_nll, likelihood_b
 
 __all__ = [
     "DOMAIN_KINDS", "Judge", "class_coverage", "class_histogram", "frechet_distance", "importance_weighted_nll",
-    "inception_score", "label_agreement", "likelihood_bounds", "load_judge", "make_domain", "negative_elbo", "reference_images",
+    "inception_score", "label_agreement", "likelihood_bounds", "load_judge", "make_domain", "negative_elbo",
+    "reference_images",
     "sample_quality", "unpaired_domains",
 ]

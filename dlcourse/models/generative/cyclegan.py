@@ -100,7 +100,8 @@ class CycleGAN(GenerativeModel):
 
     def generator_terms(self, a, b, training=True):
         fake_b, fake_a = self.g_ab(a, training=training), self.g_ba(b, training=training)
-        adversarial = _lsgan(1.0, self.d_b(fake_b, training=training)) + _lsgan(1.0, self.d_a(fake_a, training=training))
+        adversarial = (_lsgan(1.0, self.d_b(fake_b, training=training))
+                       + _lsgan(1.0, self.d_a(fake_a, training=training)))
         cycle = ops.mean(ops.abs(self.g_ba(fake_b, training=training) - a)) + ops.mean(
             ops.abs(self.g_ab(fake_a, training=training) - b))
         identity = ops.mean(ops.abs(self.g_ab(b, training=training) - b)) + ops.mean(

@@ -29,7 +29,7 @@ import keras
 import numpy as np
 from keras import layers, ops
 
-from dlcourse.checks import check_fraction, check_int, check_number, check_positive_int
+from dlcourse.checks import check_int, check_number, check_positive_int
 from dlcourse.models.generative.base import GenerativeModel, apply_gradients, gradients, input_gradient
 from dlcourse.models.generative.common import (
     LEAKY_SLOPE,
