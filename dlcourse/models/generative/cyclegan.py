@@ -168,7 +168,7 @@ def patch_discriminator(shape, filters, name):
 
 
 def cyclegan(input_shape=None, classes=None, domain="invert", filters=(32, 32), discriminator_filters=32,
-             output_activation="sigmoid", seed=0):
+             cycle_weight=CYCLE_WEIGHT, identity_weight=IDENTITY_WEIGHT, output_activation="sigmoid", seed=0):
     """A small CycleGAN for digit-sized images (two conv generators, two PatchGAN discriminators).
 
     Args:
@@ -177,6 +177,8 @@ def cyclegan(input_shape=None, classes=None, domain="invert", filters=(32, 32), 
         domain: domain B when training on labelled images: ``"invert"`` or ``"thicken"``.
         filters: the generators' conv widths.
         discriminator_filters: the discriminators' conv width.
+        cycle_weight: lambda_cycle, the cycle loss's weight.
+        identity_weight: lambda_identity, the identity loss's weight relative to `cycle_weight`.
         output_activation: ``"sigmoid"`` or ``"tanh"``.
         seed: the model's seed.
 
@@ -194,4 +196,4 @@ def cyclegan(input_shape=None, classes=None, domain="invert", filters=(32, 32), 
     return CycleGAN(image_generator(shape, filters, output_activation, "g_ab"),
                     image_generator(shape, filters, output_activation, "g_ba"),
                     patch_discriminator(shape, width, "d_a"), patch_discriminator(shape, width, "d_b"),
-                    domain=domain, image_shape=shape, output_activation=output_activation, seed=seed, name="cyclegan")
+                    domain=domain, cycle_weight=cycle_weight, identity_weight=identity_weight, image_shape=shape, output_activation=output_activation, seed=seed, name="cyclegan")
