@@ -196,4 +196,5 @@ def cyclegan(input_shape=None, classes=None, domain="invert", filters=(32, 32), 
     return CycleGAN(image_generator(shape, filters, output_activation, "g_ab"),
                     image_generator(shape, filters, output_activation, "g_ba"),
                     patch_discriminator(shape, width, "d_a"), patch_discriminator(shape, width, "d_b"),
-                    domain=domain, cycle_weight=cycle_weight, identity_weight=identity_weight, image_shape=shape, output_activation=output_activation, seed=seed, name="cyclegan")
+                    domain=domain, cycle_weight=cycle_weight, identity_weight=identity_weight, image_shape=shape,
+                    output_activation=output_activation, seed=seed, name="cyclegan")
