@@ -115,7 +115,7 @@ def denoising_long(data):
 
 
 def cyclegans(data):
-    settings = dict(epochs=100, batch_size=64, learning_rate=1e-3)
+    settings = dict(epochs=30, batch_size=64, learning_rate=1e-3)
     model, seconds = train("cyclegan", data, settings)
     x = data.x_test
     error = float(np.mean(np.abs(model.translate(x) - make_domain(x, "invert"))))
