@@ -3,9 +3,15 @@
 One MAC is one multiplication and the addition that accumulates it; the papers quote MACs as
 "FLOPs" (ResNet's 3.8 x 10^9 for ResNet-50) or "multiply-adds" (MobileNet's 569M). `count_macs`
 counts the layers that multiply inputs by weights: Conv1D/2D/3D, their transposes, DepthwiseConv,
-SeparableConv and Dense, at the model's input size for one image. Excluded, as in the papers:
-bias additions, batch norm, activations, pooling, element-wise additions and products (residual
-sums, SE scaling), concatenation, and everything of a layer without a kernel.
+SeparableConv and Dense, at the model's input size for one image; recurrent layers (SimpleRNN,
+LSTM, GRU, and Bidirectional around them: the input and recurrent products of every gate at every
+step); MultiHeadAttention (the query, key, value and output projections plus ``Q K^T`` and the
+weighted sum of the values, as Vaswani et al.'s per-layer complexity). Excluded, as in the papers:
+bias additions, batch and layer norm, activations, pooling, element-wise additions and products
+(residual sums, SE scaling, gates), concatenation, reshaping, dropout, augmentation and embedding
+lookups (an Embedding multiplies nothing). A layer of your own can state its count with a
+``macs()`` method. Any other layer is REFUSED with a ValueError naming it, so that a model is never
+undercounted silently.
 
 Example:
     >>> import keras
@@ -26,6 +32,12 @@ _CONVS = (keras.layers.Conv1D, keras.layers.Conv2D, keras.layers.Conv3D, keras.l
           keras.layers.DepthwiseConv2D)
 _TRANSPOSED = (keras.layers.Conv1DTranspose, keras.layers.Conv2DTranspose, keras.layers.Conv3DTranspose)
 _SEPARABLE = (keras.layers.SeparableConv1D, keras.layers.SeparableConv2D)
+_RECURRENT_GATES = {keras.layers.SimpleRNN: 1, keras.layers.LSTM: 4, keras.layers.GRU: 3}
+# Keras' own layers that multiply nothing by weights, by the module they live in: 0 MACs.
+_NO_MACS_MODULES = tuple(f"keras.src.layers.{m}." for m in (
+    "activations", "merging", "normalization", "pooling", "regularization", "reshaping", "preprocessing",
+))
+_NO_MACS = (keras.layers.InputLayer, keras.layers.Identity, keras.layers.Embedding)
 
 
 def conv_params(kernel_h: int, kernel_w: int, in_channels: int, filters: int, *, bias: bool = False) -> int:
@@ -141,7 +153,43 @@ def count_params(model) -> CountTable:
     return CountTable(rows, "parameters")
 
 
+def _recurrent_macs(layer, steps=None) -> int:
+    """Every step: the input and the recurrent products of each gate, ``T (n + u) gates u``."""
+    if steps is None:
+        steps = _shape(layer.input)[1]
+        if steps is None:
+            raise ValueError(f"count_macs needs a fixed sequence length; {layer.name} reads {_shape(layer.input)}")
+    if isinstance(layer, keras.layers.Bidirectional):
+        return _recurrent_macs(layer.forward_layer, steps) + _recurrent_macs(layer.backward_layer, steps)
+    gates = next(g for kind, g in _RECURRENT_GATES.items() if isinstance(layer, kind))
+    kernel, recurrent_kernel = layer.cell.kernel, layer.cell.recurrent_kernel
+    assert kernel.shape[1] == recurrent_kernel.shape[1] == gates * layer.cell.units
+    return steps * (math.prod(kernel.shape) + math.prod(recurrent_kernel.shape))
+
+
+def _attention_macs(layer) -> int:
+    """Projections of query, key and value, the scores ``Q K^T``, the weighted values, the output."""
+    inputs = layer._inbound_nodes[0].input_tensors
+    query, value = _shape(inputs[0]), _shape(inputs[1])
+    key = _shape(inputs[2]) if len(inputs) > 2 else value
+    if any(d is None for d in query[1:-1] + key[1:-1] + value[1:-1]):
+        raise ValueError(f"count_macs needs fixed sequence lengths; {layer.name} reads {query} and {value}")
+    q_len, k_len = math.prod(query[1:-1]), math.prod(key[1:-1])
+    heads, key_dim, value_dim = layer.num_heads, layer.key_dim, layer.value_dim or layer.key_dim
+    projections = (q_len * math.prod(layer._query_dense.kernel.shape) + k_len * math.prod(layer._key_dense.kernel.shape)
+                   + k_len * math.prod(layer._value_dense.kernel.shape))
+    attention = heads * q_len * k_len * (key_dim + value_dim)
+    return projections + attention + q_len * math.prod(layer._output_dense.kernel.shape)
+
+
 def _layer_macs(layer) -> int:
+    if callable(getattr(layer, "macs", None)):
+        return int(layer.macs())
+    if isinstance(layer, keras.layers.MultiHeadAttention):
+        return _attention_macs(layer)
+    if isinstance(layer, tuple(_RECURRENT_GATES)) or (
+            isinstance(layer, keras.layers.Bidirectional) and isinstance(layer.forward_layer, tuple(_RECURRENT_GATES))):
+        return _recurrent_macs(layer)
     if isinstance(layer, _SEPARABLE):
         positions = math.prod(_shape(layer.output)[1:-1])
         return positions * (math.prod(layer.depthwise_kernel.shape) + math.prod(layer.pointwise_kernel.shape))
@@ -150,7 +198,12 @@ def _layer_macs(layer) -> int:
     if isinstance(layer, _CONVS + (keras.layers.Dense,)):  # every output position applies the kernel
         kernel = layer.kernel if hasattr(layer, "kernel") else layer.depthwise_kernel
         return math.prod(_shape(layer.output)[1:-1]) * math.prod(kernel.shape)
-    return 0
+    if isinstance(layer, _NO_MACS) or type(layer).__module__.startswith(_NO_MACS_MODULES):
+        return 0
+    raise ValueError(
+        f"count_macs does not know layer {layer.name!r} ({type(layer).__module__}.{type(layer).__name__}) and will "
+        "not guess 0 for it; give the layer a macs() method returning its multiply-accumulates per example"
+    )
 
 
 def count_macs(model) -> CountTable:
@@ -161,6 +214,10 @@ def count_macs(model) -> CountTable:
 
     Returns:
         A `CountTable` of the layers with MACs; ``.total`` is the model's total.
+
+    Raises:
+        ValueError: the input size is not fixed, or a layer is of a kind it cannot count (a Lambda,
+            a custom layer without a ``macs()`` method): it is named, never counted as 0.
 
     Example:
         >>> from dlcourse.models import mobilenet

@@ -45,6 +45,9 @@ _LAZY = {  # public name -> the module of dlcourse.models that defines it
     "vae": "generative.vae",
     **{name: "generative.gans" for name in ("gan", "dcgan", "cgan", "wgan_gp")},
     "cyclegan": "generative.cyclegan",
+    **{name: "sequence.recurrent" for name in ("rnn_rows", "lstm_rows", "gru_rows")},
+    "attention_rows": "sequence.transformer",
+    "vit_tiny_digits": "sequence.vit",
 }
 
 

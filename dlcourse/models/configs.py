@@ -52,7 +52,7 @@ ALEXNET = {
     "alexnet": ModelEntry(
         name="alexnet", family="alexnet", module="alexnets", default_input_shape=IMAGENET_SHAPE,
         min_size=63,  # the smallest input whose third max-pool still has a 1x1 output
-        reference="the notes' table (paper, one GPU): 62,378,344", params=62_378_344, macs=1_135_256_096,
+        reference="the paper's filters on one GPU: 62,378,344 (groups=2, its two GPUs: 60,965,224)", params=62_378_344, macs=1_135_256_096,
     ),
 }
 
@@ -167,6 +167,31 @@ MOBILENET = {
     ),
 }
 
+FAMILY_TABLES = (BASICS, ALEXNET, VGG, INCEPTION, RESNET, DENSENET, MOBILENET)
+
+# --- Sequences and attention (dlcourse/models/sequence/): an image read row by row, or in patches --
+# Image classifiers, so task "classification" (`dlcourse train lstm_rows --data digits`). The papers'
+# ViT-Ti/S/B/L-16 and distilled DeiT-Ti/S/B are builders in `sequence.vit` (``vit_base16()``), not rows
+# here: at 224x224 each would be built, trained and saved by the registry-wide tests (5.7M-304M parameters).
+def _rows(name, module, params, macs, reference):
+    return ModelEntry(name=name, family="sequence", module=f"sequence.{module}", default_input_shape=(28, 28, 1),
+                      reference=reference, params=params, macs=macs)
+
+
+SEQUENCE = {
+    "rnn_rows": _rows("rnn_rows", "recurrent", 21_386, 560_384, "SimpleRNN(128) on 28 inputs: 20,096 + classifier"),
+    "lstm_rows": _rows("lstm_rows", "recurrent", 81_674, 2_237_696, "LSTM(128) on 28 inputs: 80,384 + classifier"),
+    "gru_rows": _rows("gru_rows", "recurrent", 61_962, 1_678_592, "GRU(128) on 28 inputs: 60,672 + classifier"),
+    "attention_rows": _rows("attention_rows", "transformer", 37_898, 1_068_672,
+                            "one pre-norm encoder block (Vaswani et al. 2017) over 28 rows"),
+    "vit_tiny_digits": ModelEntry(
+        name="vit_tiny_digits", family="vit", module="sequence.vit", default_input_shape=(28, 28, 1), min_size=7,
+        reference="keras-hub ViTBackbone(28x28x1, patch 7, 2 layers, 4 heads, D 64, MLP 128) + head: 72,074",
+        params=72_074, macs=1_238_912,
+    ),
+}
+
+FAMILY_TABLES = FAMILY_TABLES + (SEQUENCE,)
 
 
 # --- Generative models (dlcourse/models/generative/): autoencoders, VAE, GANs ----------------------
@@ -196,4 +221,4 @@ GENERATIVE = {
                             min_size=2),
 }
 
-FAMILY_TABLES = (BASICS, ALEXNET, VGG, INCEPTION, RESNET, DENSENET, MOBILENET, GENERATIVE)
+FAMILY_TABLES = FAMILY_TABLES + (GENERATIVE,)
