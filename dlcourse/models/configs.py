@@ -192,3 +192,33 @@ SEQUENCE = {
 }
 
 FAMILY_TABLES = FAMILY_TABLES + (SEQUENCE,)
+
+
+# --- Generative models (dlcourse/models/generative/): autoencoders, VAE, GANs ----------------------
+# Trained as they are (task "generation": each overrides compute_loss or train_step); default input
+# 8x8x1, scikit-learn's digits at their own size; params are count_params() at that input, both
+# players together for the GANs. Their measured scores: README's "Generative models" section.
+def _generative(name, module, params, reference, min_size=1):
+    return ModelEntry(name=name, family="generative", module=f"generative.{module}", task="generation",
+                      default_input_shape=(8, 8, 1), min_size=min_size, reference=reference, params=params)
+
+
+GENERATIVE = {
+    "autoencoder": _generative("autoencoder", "autoencoders", 1_096, "basic AE 64-8(ReLU)-64(sigmoid)"),
+    "deep_autoencoder": _generative("deep_autoencoder", "autoencoders", 4_744, "deep AE 64-32-8-32-64"),
+    "conv_autoencoder": _generative("conv_autoencoder", "autoencoders", 21_001, "conv AE, stride-2 16-32, code 8",
+                                    min_size=4),
+    "sparse_autoencoder": _generative("sparse_autoencoder", "autoencoders", 8_320,
+                                      "sparse AE 64-64(sigmoid)-64, KL to rho 0.05 (Ng, CS294A)"),
+    "denoising_autoencoder": _generative("denoising_autoencoder", "autoencoders", 4_192,
+                                         "denoising AE 64-32-64, noise 0.3 (Vincent et al. 2008)"),
+    "vae": _generative("vae", "vae", 17_476, "MLP VAE 64-128-2 (Kingma & Welling 2014)"),
+    "gan": _generative("gan", "gans", 35_393, "MLP GAN: G 26,944 + D 8,449 (Goodfellow et al. 2014)"),
+    "dcgan": _generative("dcgan", "gans", 76_258, "DCGAN, conv G and D (Radford et al. 2016)", min_size=4),
+    "cgan": _generative("cgan", "gans", 37_953, "conditional MLP GAN (Mirza & Osindero 2014)"),
+    "wgan_gp": _generative("wgan_gp", "gans", 35_393, "WGAN-GP, n_critic 5, lambda 10 (Gulrajani et al. 2017)"),
+    "cyclegan": _generative("cyclegan", "cyclegan", 20_932, "small CycleGAN, 2 G + 2 PatchGAN D (Zhu et al. 2017)",
+                            min_size=2),
+}
+
+FAMILY_TABLES = FAMILY_TABLES + (GENERATIVE,)

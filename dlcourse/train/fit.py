@@ -95,6 +95,12 @@ def check_model_fits_data(model, data: ImageData, task: Task | None = None):
             f"data: images of shape {data.input_shape} do not fit the model's input_shape {expected}; "
             f"build the model with input_shape={data.input_shape} or load the data with image_size="
         )
+    check_data = getattr(model, "check_data", None)  # a model that knows its data's range (generative)
+    if callable(check_data):
+        for split in ("train", "val", "test"):
+            x, y = data.arrays(split)
+            if len(x):
+                check_data(x, y, split)
     classes = output_classes(model) if task.name in ("classification", "sequence_classification", "segmentation") else None
     for split in ("train", "val", "test"):
         _, y = data.arrays(split)
