@@ -40,6 +40,9 @@ _LAZY = {  # public name -> the module of dlcourse.models that defines it
     **{name: "densenet" for name in ("densenet121", "densenet169", "densenet201")},
     "mobilenet": "mobilenets",
     "mobilenet_v2": "mobilenets",
+    **{name: "segmentation.fcn" for name in ("fcn32s", "fcn16s", "fcn8s", "fcn32s_small", "fcn16s_small", "fcn8s_small")},
+    "unet": "segmentation.unet",
+    "unet_small": "segmentation.unet",
 }
 
 
