@@ -21,7 +21,7 @@ _LAZY = {
     "overlap_counts": "transposed",
     "bilinear_kernel": "transposed",
     "upsample": "transposed",
-    "convolutionalize": "convolutionalize",
+    "convolutionalize": "fully_convolutional",
     "mean_iou": "metrics",
     "iou_per_class": "metrics",
     "iou_table": "metrics",
