@@ -27,6 +27,7 @@ _LAZY = {
     "iou_table": "metrics",
     "pixel_accuracy": "metrics",
     "confusion_matrix": "metrics",
+    "center_crop": "metrics",
     "DiceLoss": "losses",
     "DiceCrossEntropy": "losses",
 }

@@ -34,6 +34,23 @@ def _labels(y_true, y_pred, num_classes):
     return y_true.ravel(), y_pred.ravel(), num_classes
 
 
+def center_crop(masks, size) -> np.ndarray:
+    """The central ``size x size`` pixels of masks ``(n, h, w)`` (or images ``(n, h, w, c)``): the
+    targets of a U-Net with valid convolutions, whose output is smaller than its input (572 -> 388).
+
+    Example:
+        >>> center_crop(np.zeros((2, 572, 572)), 388).shape
+        (2, 388, 388)
+    """
+    masks = np.asarray(masks)
+    size = check_positive_int("size", size)
+    height, width = masks.shape[1:3]
+    if size > min(height, width):
+        raise ValueError(f"size: cannot crop {size} x {size} pixels out of {height} x {width}")
+    top, left = (height - size) // 2, (width - size) // 2
+    return masks[:, top:top + size, left:left + size]
+
+
 def confusion_matrix(y_true, y_pred, num_classes) -> np.ndarray:
     """``(num_classes, num_classes)`` pixel counts: row = true class, column = predicted class.
 

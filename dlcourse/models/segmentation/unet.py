@@ -213,8 +213,8 @@ def unet(input_shape=None, classes=2, classifier_activation=None, weights=None, 
 
 
 def unet_small(input_shape=None, classes=4, classifier_activation=None, weights=None, input_tensor=None,
-               base_filters=16, depth=4, padding="same", batch_norm=True, backbone=None):
-    """A U-Net for small images on a CPU: width 16, ``"same"`` padding, batch norm (64x64x3, 4 classes).
+               base_filters=16, depth=4, padding="same", batch_norm=False, backbone=None):
+    """A U-Net for small images on a CPU: width 16, ``"same"`` padding (64x64x3, 4 classes: 1,941,156).
 
     Args as `build_unet`. Example: ``unet_small(input_shape=(32, 32, 3), classes=4)``.
     """
