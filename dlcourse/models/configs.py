@@ -199,8 +199,8 @@ SEGMENTATION = {
                                  "FCN-8s on MobileNet (alpha 0.25), 3x3 fc6 of 128"),
     "unet": _segmentation("unet", "segmentation.unet", (572, 572, 1), 188, 31_030_658,
                           "Ronneberger et al. 2015: 572x572x1 -> 388x388x2, 31,030,658"),
-    "unet_small": _segmentation("unet_small", "segmentation.unet", (64, 64, 3), 16, 1_941_156,
-                                "U-Net, width 16, 'same' padding, no batch norm: 1,941,156"),
+    "unet_small": _segmentation("unet_small", "segmentation.unet", (64, 64, 3), 16, 1_945_572,
+                                "U-Net, width 16, 'same' padding, batch norm (1,941,156 without)"),
 }
 
 FAMILY_TABLES = (*FAMILY_TABLES, SEGMENTATION)
