@@ -37,7 +37,7 @@ FCN_DIVISOR = 32  # heights and widths must be multiples of the deepest stride
 
 def build_fcn(name, input_shape=None, classes=21, classifier_activation=None, weights=None, input_tensor=None,
               backbone="vgg16", backbone_args=None, fc_units=4096, fc_kernel=7, dropout=0.5,
-              fixed_upsampling=True, output_stride=8):
+              fixed_upsampling=True, output_stride=8, bn_momentum=None):
     """The general FCN builder (the public ``fcn8s`` ... pass their arguments here).
 
     Args:
@@ -54,6 +54,8 @@ def build_fcn(name, input_shape=None, classes=21, classifier_activation=None, we
         dropout: the rate after fc6 and fc7 (Caffe's drop6/drop7: 0.5).
         fixed_upsampling: True keeps the bilinear deconvolutions fixed (Caffe); False learns them.
         output_stride: 32, 16 or 8: FCN-32s, FCN-16s or FCN-8s.
+        bn_momentum: None keeps the backbone's batch-norm momentum; a number replaces it (the small
+            variants' 0.9: with few steps per epoch, 0.99's moving statistics lag and validation suffers).
 
     Returns:
         A `keras.Model` with output ``(batch, height, width, classes)``.
@@ -102,7 +104,12 @@ def build_fcn(name, input_shape=None, classes=21, classifier_activation=None, we
     x = upsample(x, classes, stride, "bilinear_transpose", trainable=not fixed_upsampling, name=f"upscore{stride}")
     if classifier_activation is not None:
         x = keras.layers.Activation(classifier_activation, name="predictions")(x)
-    return finish(keras.Model(inputs, x, name=name), weights)
+    model = keras.Model(inputs, x, name=name)
+    if bn_momentum is not None:
+        for layer in model._flatten_layers():
+            if isinstance(layer, keras.layers.BatchNormalization):
+                layer.momentum = float(bn_momentum)
+    return finish(model, weights)
 
 
 # The public builders: their arguments passed whole (`locals()`) to the general builder.
@@ -134,12 +141,13 @@ def fcn8s(input_shape=None, classes=21, classifier_activation=None, weights=None
 
 
 _SMALL = dict(backbone="mobilenet", backbone_args={"alpha": 0.25}, fc_units=128, fc_kernel=3, dropout=0.1)
+SMALL_BN_MOMENTUM = 0.9
 
 
 def _small(name, output_stride, args):
     for key, value in _SMALL.items():
         args[key] = value if args[key] is None else args[key]
-    return build_fcn(name, **args, output_stride=output_stride)
+    return build_fcn(name, **args, output_stride=output_stride, bn_momentum=SMALL_BN_MOMENTUM)
 
 
 def fcn32s_small(input_shape=None, classes=4, classifier_activation=None, weights=None, input_tensor=None,
