@@ -222,3 +222,38 @@ GENERATIVE = {
 }
 
 FAMILY_TABLES = FAMILY_TABLES + (GENERATIVE,)
+
+# --- Segmentation (dlcourse/models/segmentation/): FCN and U-Net, task "segmentation" --------------
+# FCN on VGG16 with 21 classes counts the Caffe reference's fixed bilinear deconvolutions; U-Net is
+# the paper's valid 572x572x1 -> 388x388x2 network. The *_small rows train on 64x64 shapes on a CPU.
+def _segmentation(name, module, default_input_shape, min_size, params, reference, *, reference_params=None):
+    return ModelEntry(
+        name=name, family=module.split(".")[-1], module=module, task="segmentation",
+        default_input_shape=default_input_shape, min_size=min_size, params=params,
+        reference_params=reference_params, reference=reference,
+    )
+
+
+SEGMENTATION = {
+    "fcn32s": _segmentation("fcn32s", "segmentation.fcn", (512, 512, 3), 32, 136_152_917,
+                            "Caffe voc-fcn32s (VGG16, 21 classes): 136,152,917 with fixed deconvolutions",
+                            reference_params=134_346_581),
+    "fcn16s": _segmentation("fcn16s", "segmentation.fcn", (512, 512, 3), 32, 134_815_994,
+                            "Caffe voc-fcn16s (VGG16, 21 classes): 134,815,994 with fixed deconvolutions",
+                            reference_params=134_357_354),
+    "fcn8s": _segmentation("fcn8s", "segmentation.fcn", (512, 512, 3), 32, 134_489_759,
+                           "Caffe voc-fcn8s (VGG16, 21 classes): 134,489,759; 134,362,751 learned",
+                           reference_params=134_362_751),
+    "fcn32s_small": _segmentation("fcn32s_small", "segmentation.fcn", (64, 64, 3), 32, 596_148,
+                                  "FCN-32s on MobileNet (alpha 0.25), 3x3 fc6 of 128"),
+    "fcn16s_small": _segmentation("fcn16s_small", "segmentation.fcn", (64, 64, 3), 32, 547_768,
+                                  "FCN-16s on MobileNet (alpha 0.25), 3x3 fc6 of 128"),
+    "fcn8s_small": _segmentation("fcn8s_small", "segmentation.fcn", (64, 64, 3), 32, 535_996,
+                                 "FCN-8s on MobileNet (alpha 0.25), 3x3 fc6 of 128"),
+    "unet": _segmentation("unet", "segmentation.unet", (572, 572, 1), 188, 31_030_658,
+                          "Ronneberger et al. 2015: 572x572x1 -> 388x388x2, 31,030,658"),
+    "unet_small": _segmentation("unet_small", "segmentation.unet", (64, 64, 3), 16, 1_945_572,
+                                "U-Net, width 16, 'same' padding, batch norm (1,941,156 without)"),
+}
+
+FAMILY_TABLES = (*FAMILY_TABLES, SEGMENTATION)
