@@ -40,6 +40,7 @@ _LAZY = {  # public name -> the module of dlcourse.models that defines it
     **{name: "densenet" for name in ("densenet121", "densenet169", "densenet201")},
     "mobilenet": "mobilenets",
     "mobilenet_v2": "mobilenets",
+    "small_cnn": "small",
 }
 
 
