@@ -68,8 +68,8 @@ def _feature_and_output_model(model, layer_name=None):
         except ValueError:
             raise ValueError(f"layer: {model.name} has no layer {layer_name!r}") from None
     if owner is model:
-        return keras.Model(model.inputs, [model.get_layer(layer_name).output, model.output])
-    inner = keras.Model(owner.inputs, [owner.get_layer(layer_name).output, owner.output])
+        return keras.Model(model.input, [model.get_layer(layer_name).output, model.output])
+    inner = keras.Model(owner.input, [owner.get_layer(layer_name).output, owner.output])
     inputs = keras.Input(shape=model.input_shape[1:])
     feature, x = inner(inputs)
     for layer in model.layers[model.layers.index(owner) + 1:]:  # the head, a chain after the base
@@ -189,7 +189,7 @@ def feature_maps(model, image, layer: str | None = None) -> np.ndarray:
         output = owner.get_layer(layer).output
     except ValueError:
         raise ValueError(f"layer: {model.name} has no layer {layer!r}") from None
-    probe = keras.Model(owner.inputs, output)
+    probe = keras.Model(owner.input, output)
     return np.asarray(probe(image, training=False))[0]
 
 

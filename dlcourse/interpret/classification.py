@@ -46,8 +46,11 @@ class ClassificationInterpretation:
         classes = self.probabilities.shape[1]
         if len(self.labels) and (self.labels.min() < 0 or self.labels.max() >= classes):
             raise ValueError(f"labels must be class ids from 0 to {classes - 1}")
-        if self.class_names is None:
+        if not self.class_names:
             self.class_names = [str(i) for i in range(classes)]
+        self.class_names = list(self.class_names)
+        if len(self.class_names) != classes:
+            raise ValueError(f"class_names has {len(self.class_names)} names for {classes} classes")
 
     @classmethod
     def from_model(cls, model, images, labels, class_names=None, batch_size: int = 256):
@@ -60,12 +63,15 @@ class ClassificationInterpretation:
         return cls(scores, labels, np.asarray(images), class_names)
 
     @classmethod
-    def from_run(cls, run_dir, split: str = "test"):
+    def from_run(cls, run_dir, split: str = "test", data=None):
         """Load a run directory's ``best.keras`` (or ``model.keras``) and the data its ``config.json`` names.
 
         Args:
             run_dir: a directory written by `dlcourse.train.fit` or ``dlcourse train``.
             split: ``"test"``, ``"val"`` or ``"train"``.
+            data: the `ImageData` the run trained on; None loads it as ``config.json`` records (a run
+                of ``dlcourse train`` records how; otherwise the data set's name, at the model's
+                input size).
         """
         import keras
 
@@ -80,15 +86,18 @@ class ClassificationInterpretation:
                            if os.path.isfile(os.path.join(run_dir, f))), None)
         if model_path is None:
             raise ValueError(f"run_dir: {os.fspath(run_dir)!r} has no best.keras or model.keras yet")
-        with open(record_path) as f:
-            record = json.load(f)
-        load = dict(record.get("data_load") or {"data": record["data"]["name"]})
-        name = load.pop("data")
-        load = {k: v for k, v in load.items() if v is not None and k in ("image_size", "limit", "sha256")}
-        if load_path := (record.get("data_load") or {}).get("data_path"):
-            load["path"] = load_path
-        data = load_dataset(name, **load)
         model = keras.models.load_model(model_path)
+        if data is None:
+            with open(record_path) as f:
+                record = json.load(f)
+            load = dict(record.get("data_load") or {"data": record["data"]["name"]})
+            name = load.pop("data")
+            if load.get("data_path"):
+                load["path"] = load["data_path"]
+            load = {k: v for k, v in load.items() if v is not None and k in ("image_size", "limit", "sha256", "path")}
+            if "image_size" not in load and len(model.input_shape) == 4:
+                load["image_size"] = model.input_shape[1]
+            data = load_dataset(name, **load)
         x, y = {"train": (data.x_train, data.y_train), "val": (data.x_val, data.y_val),
                 "test": (data.x_test, data.y_test)}[split]
         return cls.from_model(model, x, y, data.class_names)
