@@ -18,7 +18,7 @@ import numpy as np
 SEEDS = (0, 1, 2, 3, 4)
 IMAGE_SIZE = 16
 SOURCE_EPOCHS = 20
-TARGET_EPOCHS = 60  # scratch and feature extractor; fine-tuning: half head-only, then half unfrozen
+TARGET_EPOCHS = 40  # scratch and feature extractor; fine-tuning: half head-only, then half unfrozen
 FINE_TUNE_RATE = 1e-4
 
 

@@ -93,7 +93,8 @@ def pretrained(tmp_path_factory):
 
     source, target = digits_transfer_split(image_size=IMAGE[0], labels_per_class=10)
     path = str(tmp_path_factory.mktemp("pretrained") / "small_cnn.weights.h5")
-    pretrain("small_cnn", source, path, epochs=2)
+    out = pretrain("small_cnn", source, path, epochs=2)
+    assert out["source_test_accuracy"] > 0.7  # batch norm's moving statistics settle within 2 short epochs
     return path, target
 
 
@@ -229,6 +230,12 @@ def test_pretrain_refuses_to_overwrite_a_file(pretrained):
     path, _ = pretrained
     with pytest.raises(ValueError, match="exists"):
         pretrain("small_cnn", digits_transfer_split(image_size=8)[0], path)
+
+
+def test_the_command_line_recipe_is_as_documented():
+    from dlcourse.transfer.train import FINE_TUNE_RATE_FACTOR, HEAD_EPOCHS
+
+    assert (HEAD_EPOCHS, FINE_TUNE_RATE_FACTOR) == (5, 0.1)  # README: the head for 5 epochs, then a tenth of --lr
 
 
 def test_decode_predictions_with_own_class_names():

@@ -19,6 +19,10 @@ from dlcourse.models.common import check_model_args, classifier_head, load_weigh
 from dlcourse.models.registry import model_entry
 
 SMALL_CNN_FILTERS = (16, 32, 64)  # one 3x3 conv per block, each followed by a 2x2 max-pool
+# PyTorch's default (Keras' is 0.99): on a few hundred images an epoch is a few dozen steps, and with
+# 0.99 the moving statistics are still far from the data's after a few epochs (0.99 ** 100 of the
+# initial values remain), so inference-mode accuracy lags far behind training accuracy.
+SMALL_CNN_BN_MOMENTUM = 0.9
 
 
 def small_cnn(include_top=True, weights=None, input_tensor=None, input_shape=None, pooling=None,
@@ -48,7 +52,8 @@ def small_cnn(include_top=True, weights=None, input_tensor=None, input_shape=Non
     x, inputs = model_input(input_shape, input_tensor)
     for i, filters in enumerate(SMALL_CNN_FILTERS, start=1):
         x = keras.layers.Conv2D(filters, 3, padding="same", use_bias=False, name=f"block{i}_conv")(x)
-        x = keras.layers.BatchNormalization(epsilon=BN_EPSILON, name=f"block{i}_bn")(x)
+        x = keras.layers.BatchNormalization(momentum=SMALL_CNN_BN_MOMENTUM, epsilon=BN_EPSILON,
+                                            name=f"block{i}_bn")(x)
         x = keras.layers.ReLU(name=f"block{i}_relu")(x)
         x = keras.layers.MaxPooling2D(2, name=f"block{i}_pool")(x)
     x = classifier_head(x, include_top, pooling, classes, classifier_activation)

@@ -26,6 +26,7 @@ Example:
 from __future__ import annotations
 
 import os
+import warnings
 
 import keras
 import numpy as np
@@ -86,6 +87,12 @@ def load_base(name: str, input_shape, weights=None, **kwargs) -> keras.Model:
         raise TypeError(f"weights must be None, 'imagenet' or a file path; got {weights!r}")
     channels = input_shape[-1] if input_shape is not None else 3
     build = dict(include_top=False, input_shape=input_shape, **kwargs)
+    with warnings.catch_warnings():  # Keras warns of the layers without weights (ReLU, pooling) it skips
+        warnings.filterwarnings("ignore", message="Skipping nested container")
+        return _load_base(name, input_shape, weights, channels, build)
+
+
+def _load_base(name, input_shape, weights, channels, build):
     if weights is None or channels == 3:
         return get_model(name, weights=weights, **build)
     if weights != "imagenet":
