@@ -13,9 +13,9 @@ gives. Gradients are taken with TensorFlow's ``GradientTape`` here, in this one 
 Example:
     >>> import numpy as np
     >>> from dlcourse.models import get_model
-    >>> model = get_model("resnet18", input_shape=(32, 32, 3), classes=3)
-    >>> gradcam(model, np.random.rand(2, 32, 32, 3).astype("float32")).shape
-    (2, 32, 32)
+    >>> model = get_model("small_cnn", input_shape=(16, 16, 1), classes=3)
+    >>> gradcam(model, np.random.rand(2, 16, 16, 1).astype("float32")).shape
+    (2, 16, 16)
 """
 
 from __future__ import annotations

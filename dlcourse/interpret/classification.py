@@ -8,7 +8,7 @@ Example:
     >>> import numpy as np
     >>> probs = np.array([[0.9, 0.1], [0.2, 0.8], [0.6, 0.4]])
     >>> interp = ClassificationInterpretation(probs, np.array([0, 1, 1]))
-    >>> interp.confusion_matrix().tolist(), interp.top_losses(1)[0].tolist()
+    >>> interp.confusion_matrix().tolist(), interp.top_losses(1).tolist()
     ([[1, 0], [1, 1]], [2])
 """
 

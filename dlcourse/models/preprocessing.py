@@ -57,7 +57,7 @@ def preprocess_input(x, mode: str, input_range: str = "0-255") -> np.ndarray:
         A new float32 array of the same shape.
 
     Example:
-        >>> preprocess_input(np.zeros((1, 2, 2, 3)), "caffe")[0, 0, 0].round(3).tolist()
+        >>> [round(float(v), 3) for v in preprocess_input(np.zeros((1, 2, 2, 3)), "caffe")[0, 0, 0]]
         [-103.939, -116.779, -123.68]
     """
     check_choice("mode", mode, PREPROCESSING_MODES)

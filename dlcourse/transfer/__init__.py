@@ -40,7 +40,7 @@ def preprocess_input(x, model: str, input_range: str = "0-255"):
 
     Example:
         >>> import numpy as np
-        >>> preprocess_input(np.zeros((1, 1, 1, 3)), "vgg16").round(2).ravel().tolist()
+        >>> [round(float(v), 2) for v in preprocess_input(np.zeros((1, 1, 1, 3)), "vgg16").ravel()]
         [-103.94, -116.78, -123.68]
     """
     from dlcourse.models import model_entry

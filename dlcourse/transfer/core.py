@@ -18,7 +18,7 @@ The base is a nested model (a layer of the transfer model, named as the register
 is global average pooling, optional dropout and a Dense layer named ``transfer_predictions``.
 
 Example:
-    >>> model = feature_extractor("mobilenet", 3, input_shape=(32, 32, 1), alpha=0.25)
+    >>> model = feature_extractor("small_cnn", 3, input_shape=(16, 16, 1))
     >>> base_of(model).trainable, len(model.trainable_weights)
     (False, 2)
 """
@@ -79,8 +79,8 @@ def load_base(name: str, input_shape, weights=None, **kwargs) -> keras.Model:
         A `keras.Model` named `name`.
 
     Example:
-        >>> load_base("mobilenet", (32, 32, 1), alpha=0.25).output_shape
-        (None, 1, 1, 256)
+        >>> load_base("small_cnn", (16, 16, 1)).output_shape
+        (None, 2, 2, 64)
     """
     _check_backbone(name)
     if weights is not None and not isinstance(weights, (str, os.PathLike)):
@@ -150,8 +150,8 @@ def base_of(model: keras.Model) -> keras.Model:
     """The nested base model of a transfer model (from `feature_extractor`).
 
     Example:
-        >>> base_of(feature_extractor("mobilenet", 2, input_shape=(32, 32, 3), alpha=0.25)).name
-        'mobilenet'
+        >>> base_of(feature_extractor("small_cnn", 2, input_shape=(16, 16, 1))).name
+        'small_cnn'
     """
     if not isinstance(model, keras.Model):
         raise TypeError(f"model must be a keras.Model from feature_extractor; got {type(model).__name__}")
@@ -169,8 +169,8 @@ def blocks_of(model: keras.Model) -> list[list[str]]:
     feature output (none in most backbones) join the top block.
 
     Example:
-        >>> len(blocks_of(feature_extractor("resnet18", 2, input_shape=(32, 32, 3))))
-        4
+        >>> len(blocks_of(feature_extractor("small_cnn", 2, input_shape=(16, 16, 1))))
+        3
     """
     base = base_of(model)
     ends = [feature.layer for feature in model_entry(base.name).feature_outputs.values()]
@@ -221,7 +221,7 @@ def feature_extractor(
         pooling, dropout, ``transfer_predictions``.
 
     Example:
-        >>> feature_extractor("resnet18", 5, input_shape=(32, 32, 1)).output_shape
+        >>> feature_extractor("small_cnn", 5, input_shape=(16, 16, 1)).output_shape
         (None, 5)
     """
     _check_backbone(name)
@@ -257,8 +257,8 @@ def fine_tune(model: keras.Model, blocks: int = 1, learning_rate: float = FINE_T
         `model`, recompiled.
 
     Example:
-        >>> model = fine_tune(feature_extractor("resnet18", 2, input_shape=(32, 32, 3)), blocks=1)
-        >>> base_of(model).get_layer("conv5_block2_2_conv").trainable, base_of(model).get_layer("conv1_conv").trainable
+        >>> model = fine_tune(feature_extractor("small_cnn", 2, input_shape=(16, 16, 1)), blocks=1)
+        >>> base_of(model).get_layer("block3_conv").trainable, base_of(model).get_layer("block1_conv").trainable
         (True, False)
     """
     all_blocks = blocks_of(model)

@@ -82,7 +82,7 @@ def pretrain(name: str, source, path, *, epochs: int = 10, batch_size: int = 32,
 
     Example:
         >>> import tempfile, os
-        >>> source, _ = digits_transfer_split()
+        >>> source, _ = digits_transfer_split(image_size=8)
         >>> out = pretrain("small_cnn", source, os.path.join(tempfile.mkdtemp(), "b.weights.h5"), epochs=1)
         >>> sorted(out)
         ['path', 'source_test_accuracy']
