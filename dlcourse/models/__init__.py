@@ -51,6 +51,7 @@ _LAZY = {  # public name -> the module of dlcourse.models that defines it
     **{name: "segmentation.fcn" for name in ("fcn32s", "fcn16s", "fcn8s", "fcn32s_small", "fcn16s_small", "fcn8s_small")},
     "unet": "segmentation.unet",
     "unet_small": "segmentation.unet",
+    "small_cnn": "small",
 }
 
 

@@ -257,3 +257,14 @@ SEGMENTATION = {
 }
 
 FAMILY_TABLES = (*FAMILY_TABLES, SEGMENTATION)
+# --- the transfer-learning lessons' small backbone (dlcourse/models/small.py) ----------------------
+SMALL = {
+    "small_cnn": ModelEntry(
+        name="small_cnn", family="small", module="small", default_input_shape=(28, 28, 1),
+        min_size=8,  # three 2x2 max-pools: 8 -> 1
+        reference="the course's conv-BN-ReLU-pool x3 (16-32-64): 24,282", params=24_282, macs=1_919_872,
+        feature_outputs=_pyramid([f"block{i}_pool" for i in (1, 2, 3)], first_level=1),
+    ),
+}
+
+FAMILY_TABLES = (*FAMILY_TABLES, SMALL)
