@@ -9,7 +9,8 @@ import pytest
 from dlcourse.blocks import basic_block, bottleneck_block, squeeze_excite
 from dlcourse.models import get_model, list_models, model_entry
 
-ZOO = [name for name in list_models() if model_entry(name).family not in ("basics",)]
+ZOO = [name for name in list_models() if model_entry(name).family not in ("basics",)
+       and model_entry(name).task == "classification"]  # detectors: tests/test_detection_models.py
 SMALL_ZOO = ["alexnet", "vgg11", "googlenet", "resnet18", "densenet121", "mobilenet", "mobilenet_v2"]
 
 

@@ -167,4 +167,25 @@ MOBILENET = {
     ),
 }
 
-FAMILY_TABLES = (BASICS, ALEXNET, VGG, INCEPTION, RESNET, DENSENET, MOBILENET)
+# --- Detection (dlcourse/models/detection/): YOLOv1 and its variants ------------------------------
+# Each builder returns a model with its own loss (task "detection"); parameters at the default
+# configuration (S = 7, B = 2, C = 20 for the paper's networks; resnet18 at P4, C = 3 for the small one).
+DETECTION = {
+    "yolov1": ModelEntry(
+        name="yolov1", family="yolo", module="detection.yolo", default_input_shape=(448, 448, 3), task="detection",
+        min_size=64, reference="Redmon et al. 2016, Figure 3: 265,680,960 + 4097 S^2(5B+C)",
+        params=271_703_550, macs=20_285_153_280,
+    ),
+    "fast_yolo": ModelEntry(
+        name="fast_yolo", family="yolo", module="detection.yolo", default_input_shape=(448, 448, 3), task="detection",
+        min_size=64, reference="Fast YOLO as darknet's yolo-tiny.cfg: 9 convolutions",
+        params=45_089_374, macs=2_418_728_960,
+    ),
+    "yolov1_small": ModelEntry(
+        name="yolov1_small", family="yolo", module="detection.yolo", default_input_shape=(64, 64, 3),
+        task="detection", min_size=16, reference="a YOLOv1 head on resnet18's P4 (any backbone)",
+        params=3_083_981, macs=119_236_608,
+    ),
+}
+
+FAMILY_TABLES = (BASICS, ALEXNET, VGG, INCEPTION, RESNET, DENSENET, MOBILENET, DETECTION)
