@@ -119,3 +119,36 @@ def test_roi_pool_equals_torchvision_semantics():
         ours = np.asarray(roi_pool(features, boxes, indices, 2, scale))
         np.testing.assert_allclose(ours, reference_roi_pool(features, boxes, indices, 2, scale), atol=1e-6)
     assert np.asarray(roi_pool(np.arange(16, dtype="float32").reshape(1, 4, 4, 1), [[0.5, 0.5, 2.5, 2.5]], [0], 1)).item() == 15.0
+
+
+def test_rpn_head_outputs_the_notes_54_per_position():
+    from dlcourse.models.detection.rcnn import rpn_head
+
+    two_way = rpn_head(512)
+    assert {k: v.shape[-1] for k, v in two_way.output.items()} == {"objectness": 18, "deltas": 36}  # 9 x (4 + 2) = 54
+    one_logit = rpn_head(512, two_way=False)  # torchvision's form: 9 x (4 + 1) = 45
+    assert {k: v.shape[-1] for k, v in one_logit.output.items()} == {"objectness": 9, "deltas": 36}
+    out = two_way(np.zeros((1, 5, 7, 512), "float32"))
+    assert out["objectness"].shape == (1, 5, 7, 18) and out["deltas"].shape == (1, 5, 7, 36)
+
+
+@pytest.mark.parametrize("classes", [3])
+def test_head_counts_follow_the_stated_formula(classes):
+    from dlcourse.models.detection.rcnn import box_head, mask_head
+
+    # box head: fc6 (256*49 -> 1024) + fc7 + (1024 + 1)(K + 4K); mask head: 4 convs + deconv + (256 + 1) K
+    assert box_head(classes).count_params() == 12_846_080 + 1_049_600 + 5_125 * classes
+    assert mask_head(classes).count_params() == 2_360_320 + 262_400 + 257 * classes
+
+
+@pytest.mark.slow
+def test_resnet50_fpn_faster_and_mask_rcnn_counts_equal_torchvisions():
+    from dlcourse.models.detection.rcnn import learned_parameters, rcnn_resnet50_fpn
+
+    parts = rcnn_resnet50_fpn(classes=91)  # built once: Mask R-CNN is Faster R-CNN plus the mask head
+    faster = {k: v for k, v in parts.items() if k != "mask_head"}
+    assert learned_parameters(faster) == 41_755_286 == 41_288_911 + 5_125 * 91
+    assert learned_parameters(parts) == 44_401_393 == 43_911_631 + 5_382 * 91
+    levels = parts["backbone"](np.zeros((1, 128, 128, 3), "float32"))
+    assert {k: tuple(v.shape[1:3]) for k, v in levels.items()} == {"P2": (32, 32), "P3": (16, 16), "P4": (8, 8),
+                                                                   "P5": (4, 4), "P6": (2, 2)}

@@ -39,7 +39,7 @@ def check_boxes(boxes, name: str = "boxes", box_format: str = "xyxy") -> np.ndar
         array = array.reshape(0, 4)
     if array.shape[-1:] != (4,):
         raise ValueError(f"{name} must have shape (..., 4); got {array.shape}")
-    array = array.astype(np.float32) if not np.issubdtype(array.dtype, np.floating) else array
+    array = array.astype(np.float64) if not np.issubdtype(array.dtype, np.floating) else array
     if not np.all(np.isfinite(array)):
         raise ValueError(f"{name} must be finite numbers")
     if box_format in ("xyxy", "yxyx"):

@@ -147,7 +147,7 @@ def soft_nms(boxes, scores, sigma: float = 0.5, max_output_size: int | None = No
 
     Example:
         >>> index, new = soft_nms([[0, 0, 10, 10], [0, 0, 10, 9]], [0.9, 0.8])
-        >>> index.tolist(), new.round(4).tolist()
+        >>> index.tolist(), [round(float(score), 4) for score in new]
         ([0, 1], [0.9, 0.3559])
     """
     sigma = check_number("sigma", sigma, minimum=0, strict_minimum=True)
