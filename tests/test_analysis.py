@@ -7,7 +7,7 @@ from dlcourse.analysis import conv_output_size, conv_params, count_macs, count_p
 from dlcourse.models import get_model, list_models, model_entry
 
 # The notes' AlexNet table (one GPU, the paper's filters), parameters with biases.
-ALEXNET_TABLE = {
+ALEXNET_TABLE = {  # the paper's filter counts on one GPU (ungrouped)
     "conv1": 34_944,  # 96 11x11x3 filters
     "conv2": 614_656,  # 256 5x5x96
     "conv3": 885_120,  # 384 3x3x256
@@ -57,11 +57,27 @@ def test_conv_output_size_with_explicit_padding_and_bad_input():
         conv_output_size(2, 5)
 
 
-def test_alexnet_layer_table_matches_the_notes():
+def test_alexnet_on_one_gpu_layer_table():
     table = count_params(get_model("alexnet"))
     assert table.by_layer == ALEXNET_TABLE
     assert table.total == 62_378_344
     assert "conv1" in str(table) and "62,378,344" in str(table)
+
+
+def test_the_papers_two_gpu_alexnet_is_the_notes_table():
+    table = count_params(get_model("alexnet", groups=2))
+    # the notes' per-layer weights (biases added): each GPU's half sees only its own half of the maps
+    assert table.by_layer["conv2"] == 5 * 5 * 48 * 128 * 2 + 256 == 307_456
+    assert table.by_layer["conv4"] == 3 * 3 * 192 * 192 * 2 + 384 == 663_936
+    assert table.by_layer["conv5"] == 3 * 3 * 192 * 128 * 2 + 256 == 442_624
+    for ungrouped in ("conv1", "conv3", "fc6", "fc7", "predictions"):
+        assert table.by_layer[ungrouped] == ALEXNET_TABLE[ungrouped]
+    assert table.total == 60_965_224
+    # the notes' fc6 "13x13x128x2048x2 = 177M" is not the network: fc6 sees the pooled 6x6x256 maps
+    assert table.by_layer["fc6"] - 4096 == 6 * 6 * 256 * 4096 == 37_748_736
+    assert 13 * 13 * 128 * 2 * 2048 * 2 == 177_209_344 != table.by_layer["fc6"]
+    with pytest.raises(ValueError, match="groups"):
+        get_model("alexnet", groups=3)
 
 
 def test_torchvision_alexnet_count():

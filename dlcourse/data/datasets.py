@@ -15,6 +15,7 @@ Example:
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import os
 from dataclasses import dataclass
@@ -227,6 +228,16 @@ def _folder(path, source, sha256, image_size) -> RawData:
                    where=f"{path}: ")
 
 
+def _shapes(image_size, limit, validation_split, seed) -> ImageData:
+    from dlcourse.data.shapes import MIN_IMAGE_SIZE, SHAPES_TRAIN, load_shapes
+
+    if image_size < MIN_IMAGE_SIZE:
+        raise ValueError(f"image_size must be at least {MIN_IMAGE_SIZE} for the shapes data set; got {image_size}")
+    train, test = load_shapes(image_size=image_size, train_size=min(limit or SHAPES_TRAIN, SHAPES_TRAIN), seed=seed)
+    data = train.image_data(test=test, validation_split=validation_split, seed=seed)
+    return dataclasses.replace(data, source=f"dlcourse.data.shapes (drawn here, seed {seed})")
+
+
 @dataclass(frozen=True)
 class DatasetSpec:
     loader: Callable
@@ -251,6 +262,12 @@ DATASETS = {
         _keras_dataset("cifar10"), 10, None, "CIFAR-10 colour images, 32x32x3",
         ("airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"),
     ),
+    "shapes": DatasetSpec(
+        None, 4, 64,
+        "synthetic circles, squares and triangles with semantic masks (made here, offline); "
+        "dlcourse.data.shapes has the boxes and instance masks",
+        ("background", "circle", "square", "triangle"),
+    ),
     "folder": DatasetSpec(
         _folder, None, None, "your own images: path=DIR with one sub-folder per class (needs image_size)",
     ),
@@ -272,6 +289,7 @@ def load_dataset(
     seed: int = 0,
     source: str = "keras",
     sha256: str | None = None,
+    task: str | None = None,
 ) -> ImageData:
     """Load data set `name` as `ImageData` (float32 images in [0, 1], int64 labels).
 
@@ -295,6 +313,9 @@ def load_dataset(
             bundled file, a folder's manifest); a mismatch is an error naming the file. Given, a
             data set is never downloaded. Without it, files this package knows (MNIST) are checked
             against their known sums. The sha256 found is kept in ``ImageData.sha256``.
+        task: what the labels are for: ``"classification"`` (every data set but shapes) or
+            ``"segmentation"`` (shapes: y are ``(n, size, size)`` masks of background, circle, square,
+            triangle; its boxes are in `dlcourse.data.shapes`). Default: the data set's own.
 
     Returns:
         An `ImageData`.
@@ -316,6 +337,12 @@ def load_dataset(
     if seed is not None:
         seed = check_int("seed", seed, minimum=0)
     spec = DATASETS[name]
+    if name == "shapes":
+        check_choice("task", task, (None, "segmentation"))
+        if sha256:
+            raise ValueError("sha256: the shapes data set is drawn here, not read from a file; leave sha256 out")
+        return _shapes(image_size or spec.default_image_size, limit, validation_split, seed or 0)
+    check_choice("task", task, (None, "classification"))
     raw = spec.loader(path, source, sha256, image_size)
     num_classes = spec.num_classes or len(raw.class_names)
     where = raw.where

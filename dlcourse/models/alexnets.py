@@ -1,13 +1,18 @@
 """AlexNet: five convolutions and three fully connected layers, the 2012 ImageNet winner.
 
 Krizhevsky, Sutskever & Hinton, "ImageNet Classification with Deep Convolutional Neural
-Networks", NeurIPS 2012. Built on one device (단일 GPU): the paper splits conv2, conv4 and conv5
-into two groups across two GPUs and adds local response normalisation; neither is built here.
-Two filter plans (variants as data):
+Networks", NeurIPS 2012. Two filter plans (variants as data):
 
-- ``"paper"`` (default), the notes' table: 96-256-384-384-256 filters, 62,378,344 parameters at
-  224x224 with 1000 classes (conv1 96 11x11x3 filters: 34,944 with biases ...).
+- ``"paper"`` (default): 96-256-384-384-256 filters, 62,378,344 parameters at 224x224 with 1000
+  classes when built on one device (단일 GPU; conv1 96 11x11x3 filters: 34,944 with biases ...).
 - ``"torchvision"``: 64-192-384-256-256 filters, torchvision's ``alexnet``, 61,100,840 parameters.
+
+``groups=2`` builds the paper's two-GPU network, the one the notes' per-layer table counts: conv2,
+conv4 and conv5 see only their own GPU's half of the previous maps (conv2: 5x5x48x128x2 = 307,200
+weights; conv4: 3x3x192x192x2 = 663,552; conv5: 3x3x192x128x2 = 442,368), 60,965,224 parameters
+in all. The notes' fc6 figure "13x13x128x2048x2 = 177M" is not the paper's: conv5's maps are
+max-pooled to 6x6x256 before fc6, which has 6x6x256x4096 = 37,748,736 weights. Local response
+normalisation is not built.
 
 conv1 pads 2 pixels as torchvision does, so a 224x224 image gives the paper's 55x55 map
 (the paper's "224" needs 227 without padding); the 6x6x256 map is flattened into fc6, so fc6's
@@ -22,6 +27,7 @@ from __future__ import annotations
 
 import keras
 
+from dlcourse.checks import check_choice
 from dlcourse.models.common import check_dropout, check_model_args, load_weights, model_input, pool_features
 from dlcourse.models.registry import model_entry
 
@@ -32,11 +38,13 @@ ALEXNET_CONV1_PAD = 2
 ALEXNET_POOL_AFTER = (1, 2, 5)  # 3x3/2 overlapping max-pools after conv1, conv2, conv5
 ALEXNET_FC_UNITS = 4096
 ALEXNET_DROPOUT = 0.5
+ALEXNET_GROUPED = (2, 4, 5)  # the convolutions that, on two GPUs, see only their own GPU's maps
+ALEXNET_GROUPS = (1, 2)
 
 
 def alexnet(include_top=True, weights=None, input_tensor=None, input_shape=None, pooling=None,
-            classes=1000, classifier_activation="softmax", variant="paper", dropout=ALEXNET_DROPOUT):
-    """AlexNet on one device, with the paper's or torchvision's filter counts.
+            classes=1000, classifier_activation="softmax", variant="paper", dropout=ALEXNET_DROPOUT, groups=1):
+    """AlexNet with the paper's or torchvision's filter counts, on one device or as the paper's two GPUs.
 
     Args:
         include_top: whether to add Flatten, fc6, fc7 (with dropout) and the classifier.
@@ -48,6 +56,7 @@ def alexnet(include_top=True, weights=None, input_tensor=None, input_shape=None,
         classes, classifier_activation: of the output layer.
         variant: ``"paper"`` or ``"torchvision"``, a key of `ALEXNET_FILTERS`.
         dropout: the dropout rate before fc6 and fc7 (the paper's 0.5).
+        groups: 1 (one device) or 2 (the paper's two GPUs: conv2, conv4 and conv5 grouped).
 
     Returns:
         A `keras.Model` named ``alexnet``.
@@ -55,9 +64,12 @@ def alexnet(include_top=True, weights=None, input_tensor=None, input_shape=None,
     Example:
         >>> alexnet(variant="torchvision").count_params()
         61100840
+        >>> alexnet(groups=2).count_params()   # the paper's two-GPU network, the notes' table
+        60965224
     """
     if variant not in ALEXNET_FILTERS:
         raise ValueError(f"variant must be one of {tuple(ALEXNET_FILTERS)}; got {variant!r}")
+    check_choice("groups", groups, ALEXNET_GROUPS)
     check_dropout(dropout)
     input_shape = check_model_args(
         model_entry("alexnet"), include_top=include_top, weights=weights, input_tensor=input_tensor,
@@ -69,6 +81,7 @@ def alexnet(include_top=True, weights=None, input_tensor=None, input_shape=None,
         x = keras.layers.Conv2D(
             filters, kernel, strides=ALEXNET_CONV1_STRIDE if i == 1 else 1,
             padding="valid" if i == 1 else "same", activation="relu", name=f"conv{i}",
+            groups=groups if i in ALEXNET_GROUPED else 1,
         )(x)
         if i in ALEXNET_POOL_AFTER:
             x = keras.layers.MaxPooling2D(3, strides=2, name=f"pool{i}")(x)

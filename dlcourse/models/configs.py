@@ -52,7 +52,7 @@ ALEXNET = {
     "alexnet": ModelEntry(
         name="alexnet", family="alexnet", module="alexnets", default_input_shape=IMAGENET_SHAPE,
         min_size=63,  # the smallest input whose third max-pool still has a 1x1 output
-        reference="the notes' table (paper, one GPU): 62,378,344", params=62_378_344, macs=1_135_256_096,
+        reference="the paper's filters on one GPU: 62,378,344 (groups=2, its two GPUs: 60,965,224)", params=62_378_344, macs=1_135_256_096,
     ),
 }
 
