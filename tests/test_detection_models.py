@@ -152,3 +152,22 @@ def test_small_yolo_trains_through_fit_and_round_trips(tmp_path):
 def test_bad_arguments_are_named(build, message):
     with pytest.raises(ValueError, match=message):
         build()
+
+
+def test_cli_detect_draws_predictions_and_keeps_existing_files(tmp_path, capsys):
+    from dlcourse.cli import main
+
+    model = yolov1_small(backbone="vgg11", input_shape=(32, 32, 3), classes=3, width=16)
+    model.save(tmp_path / "yolo.keras")
+    images, _, _ = _shapes_like(1)
+    image = tmp_path / "shapes.png"
+    keras.utils.save_img(image, images[0])
+    assert main(["detect", str(tmp_path / "yolo.keras"), str(image), "--score-threshold", "0",
+                 "--class-names", "circle,square,triangle"]) == 0
+    assert (tmp_path / "shapes_detections.png").is_file()
+    assert "detections; drawn to" in capsys.readouterr().out
+    before = (tmp_path / "shapes_detections.png").read_bytes()
+    assert main(["detect", str(tmp_path / "yolo.keras"), str(image)]) == 2  # exists: refused, kept
+    assert "--overwrite" in capsys.readouterr().err and (tmp_path / "shapes_detections.png").read_bytes() == before
+    assert main(["detect", str(tmp_path), str(image)]) == 2
+    assert "best.keras or model.keras" in capsys.readouterr().err
