@@ -94,6 +94,7 @@ def test_loss_padding_second_object_in_a_cell_batch_mean_and_zero_iou_rule():
     assert empty == pytest.approx(5 * (0.25 + 0.5625 + 0.25 + 0.5) + 1, abs=1e-6)
     nothing = yolo_loss(np.full((1, 2, 4), -1, "float32"), np.full((1, 2), -1), _prediction(), (64, 64), 2, 2)
     assert float(nothing) == pytest.approx(0.5 * (0.64 + 0.36 + 0.06), abs=1e-6)  # an image without objects
+    assert float(yolo_loss(np.zeros((0, 1, 4)), np.zeros((0, 1)), np.zeros((0, 2, 2, 12)), (64, 64), 2, 2)) == 0.0
     with pytest.raises(ValueError, match=r"5 \* boxes_per_cell \+ num_classes = 12"):
         yolo_loss(boxes, classes, np.zeros((1, 2, 2, 11)), (64, 64), 2, 2)
 

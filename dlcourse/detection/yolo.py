@@ -64,7 +64,8 @@ def yolo_loss(boxes, classes, y_pred, image_size, boxes_per_cell: int, num_class
         components: also return the four terms (coord, object, no-object, class), each weighted.
 
     Returns:
-        The loss (a scalar tensor), or ``(loss, {name: term})`` with `components`.
+        The loss (a scalar tensor: the per-image sums averaged over the batch; 0 for an empty
+        batch), or ``(loss, {name: term})`` with `components`.
     """
     from keras import ops
 
@@ -105,7 +106,7 @@ def yolo_loss(boxes, classes, y_pred, image_size, boxes_per_cell: int, num_class
     truth = tuple(target[..., k][..., None] for k in range(4, 8))
     iou = _iou_centre(predicted, truth)  # (N, S*S, B)
     rmse = ops.sqrt(sum((p - t) ** 2 for p, t in zip(predicted, truth)))
-    best = ops.where(ops.max(iou, axis=-1) > 0, ops.argmax(iou, axis=-1), ops.argmin(rmse, axis=-1))
+    best = ops.where(ops.any(iou > 0, axis=-1), ops.argmax(iou, axis=-1), ops.argmin(rmse, axis=-1))
     responsible = ops.one_hot(best, B) * obj[..., None]  # 1obj_ij
 
     coord = ops.sum(responsible * sum((box[..., k] - target[..., k][..., None]) ** 2 for k in range(4)), axis=(1, 2))
@@ -115,7 +116,8 @@ def yolo_loss(boxes, classes, y_pred, image_size, boxes_per_cell: int, num_class
     class_error = ops.sum(obj[..., None] * (probabilities - target[..., 8:]) ** 2, axis=(1, 2))
     terms = {"coord": lambda_coord * coord, "object": object_conf, "no_object": lambda_noobj * no_object_conf,
              "class": class_error}
-    terms = {name: ops.mean(value) for name, value in terms.items()}
+    batch = ops.maximum(ops.cast(n, "float32"), 1.0)  # an empty batch has loss 0, not NaN
+    terms = {name: ops.sum(value) / batch for name, value in terms.items()}
     loss = terms["coord"] + terms["object"] + terms["no_object"] + terms["class"]
     return (loss, terms) if components else loss
 
