@@ -172,3 +172,33 @@ def test_cli_detect_draws_predictions_and_keeps_existing_files(tmp_path, capsys)
     assert "--overwrite" in capsys.readouterr().err and (tmp_path / "shapes_detections.png").read_bytes() == before
     assert main(["detect", str(tmp_path), str(image)]) == 2
     assert "best.keras or model.keras" in capsys.readouterr().err
+
+
+def test_targets_written_as_predictions_have_zero_loss_and_decode_to_the_boxes():
+    from dlcourse.data.shapes import make_shapes
+    from dlcourse.detection import voc_evaluate
+
+    shapes, S, B, C = make_shapes(8, image_size=64, seed=0), 4, 2, 3
+    pred, kept_boxes, kept_classes = np.zeros((8, S, S, 5 * B + C), "float32"), [], []
+    for i in range(8):
+        taken, kept_boxes_i, kept_classes_i = set(), [], []
+        for (x1, y1, x2, y2), c in zip(shapes.boxes[i], shapes.classes[i]):
+            cx, cy = (x1 + x2) / 128, (y1 + y2) / 128
+            row, col = min(int(cy * S), S - 1), min(int(cx * S), S - 1)
+            if (row, col) not in taken:  # one object per cell: the first listed
+                taken.add((row, col))
+                pred[i, row, col, :5] = [cx * S - col, cy * S - row, np.sqrt((x2 - x1) / 64), np.sqrt((y2 - y1) / 64), 1]
+                pred[i, row, col, 5 * B + c] = 1.0
+                kept_boxes_i.append([x1, y1, x2, y2])
+                kept_classes_i.append(c)
+        kept_boxes.append(np.array(kept_boxes_i, "float32").reshape(-1, 4))
+        kept_classes.append(np.array(kept_classes_i, "int32"))
+    boxes, classes = shapes.padded()
+    assert float(yolo_loss(boxes, classes, pred, (64, 64), B, C, confidence_target="one")) == pytest.approx(0, abs=1e-9)
+    found = decode_yolo(pred, (64, 64), B, C)
+    for i in range(8):
+        np.testing.assert_allclose(found[i]["boxes"][np.lexsort(found[i]["boxes"].T[::-1])],
+                                   kept_boxes[i][np.lexsort(kept_boxes[i].T[::-1])], atol=1e-4)
+    result = voc_evaluate(kept_boxes, kept_classes, [f["boxes"] for f in found], [f["scores"] for f in found],
+                          [f["classes"] for f in found], 3)
+    assert result["mAP"] == 1.0
