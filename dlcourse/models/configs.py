@@ -47,6 +47,7 @@ BASICS = {
     ),
 }
 
+
 # --- AlexNet (dlcourse/models/alexnets.py) ---------------------------------------------------------
 ALEXNET = {
     "alexnet": ModelEntry(
@@ -86,6 +87,7 @@ VGG = {
     "vgg19_bn": _vgg("vgg19_bn", (2, 2, 4, 4, 4), 143_689_256, 19_632_062_464,
                      "torchvision vgg19_bn: 143,678,248 trainable", batch_norm=True, reference_params=143_678_248),
 }
+
 
 # --- GoogLeNet (dlcourse/models/inception.py) ------------------------------------------------------
 INCEPTION = {
@@ -131,6 +133,7 @@ RESNET = {
                            "Hu et al. 2018: 28.09M without conv biases", family="senet"),
 }
 
+
 # --- DenseNet-BC (dlcourse/models/densenet.py): dense layers per block, Huang et al. Table 1 -------
 def _densenet(name, blocks, keras_twin, params, macs):
     return ModelEntry(
@@ -148,6 +151,7 @@ DENSENET = {
     "densenet169": _densenet("densenet169", (6, 12, 32, 32), "DenseNet169", 14_307_880, 3_359_843_328),
     "densenet201": _densenet("densenet201", (6, 12, 48, 32), "DenseNet201", 20_242_984, 4_291_365_888),
 }
+
 
 # --- MobileNet v1 and v2 (dlcourse/models/mobilenets.py) -------------------------------------------
 MOBILENET = {
@@ -167,7 +171,6 @@ MOBILENET = {
     ),
 }
 
-FAMILY_TABLES = (BASICS, ALEXNET, VGG, INCEPTION, RESNET, DENSENET, MOBILENET)
 
 # --- Sequences and attention (dlcourse/models/sequence/): an image read row by row, or in patches --
 # Image classifiers, so task "classification" (`dlcourse train lstm_rows --data digits`). The papers'
@@ -190,8 +193,6 @@ SEQUENCE = {
         params=72_074, macs=1_238_912,
     ),
 }
-
-FAMILY_TABLES = FAMILY_TABLES + (SEQUENCE,)
 
 
 # --- Generative models (dlcourse/models/generative/): autoencoders, VAE, GANs ----------------------
@@ -221,7 +222,6 @@ GENERATIVE = {
                             min_size=2),
 }
 
-FAMILY_TABLES = FAMILY_TABLES + (GENERATIVE,)
 
 # --- Segmentation (dlcourse/models/segmentation/): FCN and U-Net, task "segmentation" --------------
 # FCN on VGG16 with 21 classes counts the Caffe reference's fixed bilinear deconvolutions; U-Net is
@@ -256,7 +256,7 @@ SEGMENTATION = {
                                 "U-Net, width 16, 'same' padding, batch norm (1,941,156 without)"),
 }
 
-FAMILY_TABLES = (*FAMILY_TABLES, SEGMENTATION)
+
 # --- the transfer-learning lessons' small backbone (dlcourse/models/small.py) ----------------------
 SMALL = {
     "small_cnn": ModelEntry(
@@ -267,4 +267,29 @@ SMALL = {
     ),
 }
 
-FAMILY_TABLES = (*FAMILY_TABLES, SMALL)
+
+# --- Detection (dlcourse/models/detection/): YOLOv1 and its variants ------------------------------
+# Each builder returns a model with its own loss (task "detection"); parameters at the default
+# configuration (S = 7, B = 2, C = 20 for the paper's networks; resnet18 at P4, C = 3 for the small one).
+DETECTION = {
+    "yolov1": ModelEntry(
+        name="yolov1", family="yolo", module="detection.yolo", default_input_shape=(448, 448, 3), task="detection",
+        min_size=64, reference="Redmon et al. 2016, Figure 3: 265,680,960 + 4097 S^2(5B+C)",
+        params=271_703_550, macs=20_285_153_280,
+    ),
+    "fast_yolo": ModelEntry(
+        name="fast_yolo", family="yolo", module="detection.yolo", default_input_shape=(448, 448, 3), task="detection",
+        min_size=64, reference="Fast YOLO as darknet's yolo-tiny.cfg: 9 convolutions",
+        params=45_089_374, macs=2_418_728_960,
+    ),
+    "yolov1_small": ModelEntry(
+        name="yolov1_small", family="yolo", module="detection.yolo", default_input_shape=(64, 64, 3),
+        task="detection", min_size=16, reference="a YOLOv1 head on resnet18's P4 (any backbone)",
+        params=3_083_981, macs=119_236_608,
+    ),
+}
+
+
+# every table, once: the registry reads them in this order
+FAMILY_TABLES = (BASICS, ALEXNET, VGG, INCEPTION, RESNET, DENSENET, MOBILENET, SMALL, SEQUENCE, SEGMENTATION, DETECTION,
+                 GENERATIVE)
