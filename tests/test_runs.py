@@ -306,6 +306,8 @@ def test_the_configs_optimizer_args_win_and_other_optimizers_ignore_the_models(t
     assert sgd.config.optimizer_args == {} and sgd.model.optimizer.momentum == 0.9
     with pytest.raises(TypeError, match="optimizer_args"):
         fit(built(ReferenceAdamAutoencoder, x), data, epochs=1, optimizer_args=[("beta_1", 0.5)], **QUICK)
+    with pytest.raises(ValueError, match="optimizer_args: set weight_decay as TrainConfig's own"):
+        fit(built(ReferenceAdamAutoencoder, x), data, epochs=1, optimizer_args={"weight_decay": 0.1}, **QUICK)
 
 
 def test_a_run_recorded_before_optimizer_args_existed_still_resumes(tmp_path):

@@ -84,6 +84,9 @@ class TrainConfig:
                 isinstance(self.optimizer_args, dict) and all(isinstance(k, str) for k in self.optimizer_args)):
             raise TypeError("optimizer_args: expected None or a dict of argument names to values, such as "
                             f"{{'beta_1': 0.5}}; got {self.optimizer_args!r}")
+        for own in ("learning_rate", "weight_decay"):
+            if self.optimizer_args and own in self.optimizer_args:
+                raise ValueError(f"optimizer_args: set {own} as TrainConfig's own {own}, not in optimizer_args")
 
     def resolve_epochs(self, steps_per_epoch: int) -> int:
         """`epochs`, or when it is None, enough epochs for `min_steps` optimiser steps (at least
