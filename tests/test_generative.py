@@ -87,6 +87,8 @@ def test_a_gan_killed_and_resumed_ends_as_the_uninterrupted_run(tiny, tmp_path):
     for a, b in zip(whole.model.variables, resumed.model.variables):
         np.testing.assert_allclose(np.asarray(a), np.asarray(b), atol=1e-6)
     assert {"d_loss", "g_loss", "val_d_loss"} <= set(resumed.history)
+    assert resumed.model.optimizer.beta_1 == whole.model.optimizer.beta_1 == 0.5  # the DCGAN recipe's Adam
+    assert resumed.config.optimizer_args == {"beta_1": 0.5}
 
 
 def test_wgan_gp_takes_critic_steps_per_generator_step(tiny):

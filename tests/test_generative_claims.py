@@ -46,3 +46,18 @@ def test_the_sparse_autoencoders_mean_activation_is_within_20_percent_of_rho(dig
     model = fit("sparse_autoencoder", digits8, **SHORT, **QUICK).model
     assert model.rho == 0.05
     assert abs(model.encode(digits8.x_test).mean() / model.rho - 1) <= 0.2
+
+
+@pytest.mark.slow
+def test_a_dcgan_falls_to_a_third_of_its_starting_distance_within_a_few_hundred_steps(digits8):
+    """The README's GAN claim in direction: 210 generator steps at a higher rate than the README's run."""
+    import keras
+
+    from dlcourse.generative import sample_quality
+    from dlcourse.models import get_model
+
+    keras.utils.set_random_seed(0)
+    start = sample_quality(get_model("dcgan").generate(360, seed=0))["frechet_distance"]
+    model = fit("dcgan", digits8, epochs=10, batch_size=64, learning_rate=2e-3, schedule="constant", **QUICK).model
+    assert model.optimizer.beta_1 == 0.5
+    assert sample_quality(model.generate(360, seed=0))["frechet_distance"] <= start / 3

@@ -262,3 +262,60 @@ def test_cross_validation_takes_arrays_too(digits8):
     x, y = digits8.arrays("train")
     result = cross_validate("mlp", ((x * 255).round().astype("uint8"), y), folds=2, epochs=2)
     assert len(result.folds) == 2 and 0 < result.mean["accuracy"] <= 1
+
+
+class ReferenceAdamAutoencoder(TinyAutoencoder):
+    """A model carrying its reference optimiser settings, as the GANs do."""
+
+    optimizer_args = {"beta_1": 0.5}
+
+
+def tiny_reconstruction_data():
+    import tensorflow as tf
+
+    x = np.random.default_rng(0).normal(size=(64, 8)).astype("float32")
+    return x, tf.data.Dataset.from_tensor_slices((x, x)).batch(32)
+
+
+def built(model_class, x):
+    model = model_class()
+    model(x[:1])
+    return model
+
+
+def test_a_models_optimizer_args_are_used_recorded_and_rebuilt_on_resume(tmp_path):
+    x, data = tiny_reconstruction_data()
+    with pytest.raises(KeyboardInterrupt):
+        fit(built(ReferenceAdamAutoencoder, x), data, epochs=3, run_dir=tmp_path, callbacks=[StopAtEpoch(1)], **QUICK)
+    record = json.loads((tmp_path / "config.json").read_text())
+    assert record["settings"]["optimizer_args"] == {"beta_1": 0.5}
+    resumed = fit(built(ReferenceAdamAutoencoder, x), data, epochs=3, run_dir=tmp_path, **QUICK)
+    assert resumed.status == "resumed" and resumed.model.optimizer.beta_1 == 0.5
+    with pytest.raises(RunDirectoryError, match=r"settings.optimizer_args.beta_1: 0.5 then, 0.9 now"):
+        fit(built(ReferenceAdamAutoencoder, x), data, epochs=3, run_dir=tmp_path,
+            optimizer_args={"beta_1": 0.9}, **QUICK)
+
+
+def test_the_configs_optimizer_args_win_and_other_optimizers_ignore_the_models(tmp_path):
+    x, data = tiny_reconstruction_data()
+    mine = fit(built(ReferenceAdamAutoencoder, x), data, epochs=1, optimizer_args={"beta_1": 0.8}, **QUICK)
+    assert mine.model.optimizer.beta_1 == 0.8 and mine.config.optimizer_args == {"beta_1": 0.8}
+    keras_defaults = fit(built(ReferenceAdamAutoencoder, x), data, epochs=1, optimizer_args={}, **QUICK)
+    assert keras_defaults.model.optimizer.beta_1 == 0.9
+    sgd = fit(built(ReferenceAdamAutoencoder, x), data, epochs=1, optimizer="sgd", **QUICK)
+    assert sgd.config.optimizer_args == {} and sgd.model.optimizer.momentum == 0.9
+    with pytest.raises(TypeError, match="optimizer_args"):
+        fit(built(ReferenceAdamAutoencoder, x), data, epochs=1, optimizer_args=[("beta_1", 0.5)], **QUICK)
+    with pytest.raises(ValueError, match="optimizer_args: set weight_decay as TrainConfig's own"):
+        fit(built(ReferenceAdamAutoencoder, x), data, epochs=1, optimizer_args={"weight_decay": 0.1}, **QUICK)
+
+
+def test_a_run_recorded_before_optimizer_args_existed_still_resumes(tmp_path):
+    x, data = tiny_reconstruction_data()
+    with pytest.raises(KeyboardInterrupt):
+        fit(built(TinyAutoencoder, x), data, epochs=3, run_dir=tmp_path, callbacks=[StopAtEpoch(1)], **QUICK)
+    record = json.loads((tmp_path / "config.json").read_text())
+    del record["settings"]["optimizer_args"]
+    (tmp_path / "config.json").write_text(json.dumps(record))
+    resumed = fit(built(TinyAutoencoder, x), data, epochs=3, run_dir=tmp_path, **QUICK)
+    assert resumed.status == "resumed" and resumed.model.optimizer.beta_1 == 0.9

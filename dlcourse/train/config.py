@@ -39,6 +39,11 @@ class TrainConfig:
     schedule short and keeps weights from its high-rate phase (on scikit-learn's digits that missed
     the README's 97% floor on most seeds). tests/test_claims.py checks the README's floors for each
     of five seeds. Set a patience for long runs (``epochs=``) where the budget is generous.
+
+    ``optimizer_args`` are the optimiser's other arguments (``{"beta_1": 0.5}``). None (the default)
+    means the model's reference settings: a model class may carry ``optimizer_args`` (the GANs carry
+    the DCGAN recipe's Adam ``beta_1 = 0.5``), applied when the optimiser is ``adam`` or ``adamw``;
+    ``{}`` means Keras' defaults. `fit` records the arguments it used in ``config.json``.
     """
 
     epochs: int | None = None
@@ -56,6 +61,7 @@ class TrainConfig:
     seed: int | None = 0
     tensorboard: bool = True
     verbose: object = "auto"
+    optimizer_args: dict | None = None
 
     def __post_init__(self):
         if self.epochs is not None:
@@ -74,6 +80,13 @@ class TrainConfig:
         check_choice("strategy", self.strategy, STRATEGIES)
         if self.seed is not None:
             check_int("seed", self.seed, minimum=0)
+        if self.optimizer_args is not None and not (
+                isinstance(self.optimizer_args, dict) and all(isinstance(k, str) for k in self.optimizer_args)):
+            raise TypeError("optimizer_args: expected None or a dict of argument names to values, such as "
+                            f"{{'beta_1': 0.5}}; got {self.optimizer_args!r}")
+        for own in ("learning_rate", "weight_decay"):
+            if self.optimizer_args and own in self.optimizer_args:
+                raise ValueError(f"optimizer_args: set {own} as TrainConfig's own {own}, not in optimizer_args")
 
     def resolve_epochs(self, steps_per_epoch: int) -> int:
         """`epochs`, or when it is None, enough epochs for `min_steps` optimiser steps (at least

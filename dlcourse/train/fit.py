@@ -68,13 +68,27 @@ class FitResult:
 
 def make_optimizer(config: TrainConfig, steps_per_epoch: int):
     """The Keras optimizer and learning-rate schedule that `config` describes (names from
-    `dlcourse.optim.names`, the package's one vocabulary)."""
+    `dlcourse.optim.names`, the package's one vocabulary), with ``config.optimizer_args``."""
     from dlcourse.optim.names import make_optimizer as named_optimizer
     from dlcourse.optim.names import make_schedule
 
     total_steps = max(1, config.resolve_epochs(steps_per_epoch) * steps_per_epoch)
     schedule = make_schedule(config.schedule, config.learning_rate, total_steps, config.warmup_fraction)
-    return named_optimizer(config.optimizer, schedule, weight_decay=config.weight_decay)
+    return named_optimizer(config.optimizer, schedule, weight_decay=config.weight_decay,
+                           **(config.optimizer_args or {}))
+
+
+REFERENCE_ARGS_OPTIMIZERS = ("adam", "adamw")  # a model's `optimizer_args` are Adam's (beta_1 ...)
+
+
+def resolve_optimizer_args(config: TrainConfig, model) -> dict:
+    """The optimiser arguments a run uses: the config's when it sets them, else the model's
+    reference ``optimizer_args`` (class attribute) for Adam and AdamW, else none (Keras' defaults)."""
+    if config.optimizer_args is not None:
+        return dict(config.optimizer_args)
+    if config.optimizer not in REFERENCE_ARGS_OPTIMIZERS:
+        return {}
+    return dict(getattr(model, "optimizer_args", None) or {})
 
 
 def classification_loss(model):
@@ -237,7 +251,9 @@ def _compare(old: dict, new: dict, path: str) -> None:
     keep = lambda record: {  # noqa: E731
         "model": record.get("model"), "task": record.get("task"),
         "data": {k: v for k, v in (record.get("data") or {}).items() if k != "source"},  # where, not what
-        "settings": {k: v for k, v in record.get("settings", {}).items() if k not in COSMETIC_SETTINGS + ("epochs",)},
+        "settings": {"optimizer_args": {},  # runs recorded before the setting existed used Keras' defaults
+                     **{k: v for k, v in record.get("settings", {}).items()
+                        if k not in COSMETIC_SETTINGS + ("epochs",)}},
     }
     lines = differences(keep(old), keep(new))
     if lines:
@@ -267,7 +283,8 @@ def _train(model, data, config, task_name, run, validation_data, model_args, cal
         steps_per_epoch = int(data.cardinality())
         if steps_per_epoch < 1:
             raise ValueError("data: a tf.data.Dataset of known, finite length is needed (dataset.cardinality())")
-    config = dataclasses.replace(config, epochs=config.resolve_epochs(steps_per_epoch))
+    config = dataclasses.replace(config, epochs=config.resolve_epochs(steps_per_epoch),
+                                 optimizer_args=resolve_optimizer_args(config, built))
     jit = resolve_jit_compile(config.jit_compile, strategy)
     new_record = {
         "dlcourse_run": RECORD_VERSION, "model": _describe_model(name, model_args, data, built),

@@ -190,7 +190,8 @@ def cross_validate(model, data: ImageData, folds: int = 5, *, stratified: bool =
     finished = {}
     if directory is not None:
         directory = os.fspath(directory)
-        settings = {k: v for k, v in dataclasses.asdict(config).items() if k not in COSMETIC_SETTINGS}
+        settings = {k: v for k, v in dataclasses.asdict(config).items() if k not in COSMETIC_SETTINGS
+                    and not (k == "optimizer_args" and v is None)}  # the default: as directories recorded before it
         saved = json.loads(json.dumps({
             "model": model if isinstance(model, str) else getattr(model, "__qualname__", repr(model)),
             "folds": folds, "stratified": stratified, "settings": settings, "data": data_record(data),
