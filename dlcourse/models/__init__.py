@@ -43,6 +43,7 @@ _LAZY = {  # public name -> the module of dlcourse.models that defines it
     **{name: "sequence.recurrent" for name in ("rnn_rows", "lstm_rows", "gru_rows")},
     "attention_rows": "sequence.transformer",
     "vit_tiny_digits": "sequence.vit",
+    "deit_tiny_digits": "sequence.vit",
 }
 
 
