@@ -23,7 +23,7 @@ __version__ = "0.1.0"
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 SUBPACKAGES = (
-    "analysis", "blocks", "checklist", "checks", "cli", "data", "diagnostics", "models", "optim",
+    "analysis", "blocks", "checklist", "checks", "cli", "data", "detection", "diagnostics", "models", "optim",
     "regularization", "train", "tuning", "validation",
 )
 

@@ -102,7 +102,8 @@ def test_models_without_published_weights_state_no_preprocessing():
 
 def test_backbones_are_the_zoo_families():
     families = {model_entry(name).family for name in BACKBONES}
-    assert families == {"vgg", "inception", "resnet", "senet", "densenet", "mobilenet"}
+    # the CNN zoo, and the transfer lessons' small CNN (8 px and up)
+    assert families == {"vgg", "inception", "resnet", "senet", "densenet", "mobilenet", "small"}
 
 
 @pytest.mark.parametrize(

@@ -192,7 +192,8 @@ def lr_range_test(model, data, config: ChecklistConfig = ChecklistConfig()) -> S
 
     Smith, "Cyclical learning rates for training neural networks" (WACV 2017). The suggested
     learning rate (학습률) is a tenth of the rate where the smoothed loss was lowest: still on the
-    steep, stable part of the curve.
+    steep, stable part of the curve. The test itself is `dlcourse.interpret.lr_find`, the same
+    function ``dlcourse lr-find`` runs.
 
     Args:
         model: a registered model name or a function returning a fresh model.
@@ -209,33 +210,18 @@ def lr_range_test(model, data, config: ChecklistConfig = ChecklistConfig()) -> S
         >>> result.case, 1e-4 < result.details["suggested_lr"] < 1e-1
         ('found', True)
     """
+    from dlcourse.interpret.lr_finder import lr_find
+
     build = model_builder(model, data)
-    growth = (config.lr_max / config.lr_min) ** (1.0 / max(1, config.lr_steps - 1))
-    m = _fresh(build, config, config.lr_min)
-    rng = np.random.default_rng(config.seed)
-    order = np.concatenate([rng.permutation(len(data.x_train)) for _ in range(
-        math.ceil(config.lr_steps * config.batch_size / len(data.x_train)) + 1)])
-    rates, losses, smoothed = [], [], []
-    average = 0.0
-    for i in range(config.lr_steps):
-        rate = config.lr_min * growth**i
-        m.optimizer.learning_rate.assign(rate)
-        idx = order[i * config.batch_size:(i + 1) * config.batch_size]
-        loss = float(m.train_on_batch(data.x_train[idx], data.y_train[idx], return_dict=True)["loss"])
-        if not math.isfinite(loss):
-            break
-        average = 0.9 * average + 0.1 * loss
-        rates.append(rate)
-        losses.append(loss)
-        smoothed.append(average / (1 - 0.9 ** (i + 1)))  # bias-corrected, as Adam's moments
-        if smoothed[-1] > 4 * min(smoothed):
-            break
+    found = lr_find(_fresh(build, config, config.lr_min), data, lr_min=config.lr_min, lr_max=config.lr_max,
+                    steps=config.lr_steps, batch_size=config.batch_size, seed=config.seed)
+    rates, losses, smoothed = found.lr, found.loss, found.smoothed
     curves = {"lr": rates, "loss": losses, "smoothed": smoothed}
     if not smoothed:
         return StepResult(3, "learning-rate range test", "fail", "no_descent",
                           "the loss was not finite from the first step, even at the smallest rate.", {}, curves)
     best = int(np.argmin(smoothed))
-    suggested = rates[best] / 10
+    suggested = found.suggestions["minimum_over_10"]
     details = {"suggested_lr": suggested, "lowest_loss_lr": rates[best], "lowest_loss": smoothed[best],
                "steps": len(rates), "diverged_at_lr": rates[-1] if len(rates) < config.lr_steps else None}
     if smoothed[best] > 0.9 * smoothed[0]:

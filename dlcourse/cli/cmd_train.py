@@ -6,7 +6,13 @@ import json
 import os
 import sys
 
-from dlcourse.cli.common import add_data_arguments, add_training_arguments, load_data_from_args, train_config_from_args
+from dlcourse.cli.common import (
+    add_data_arguments,
+    add_training_arguments,
+    add_transfer_arguments,
+    load_data_from_args,
+    train_config_from_args,
+)
 
 # The data arguments a run records, so that ``--config RUN/config.json`` loads the same data again.
 DATA_ARGUMENTS = ("data", "data_path", "image_size", "limit", "sha256")
@@ -27,6 +33,7 @@ def add_parser(subparsers):
     parser.add_argument("model", nargs="?", default=None, help="a registered model name (see `dlcourse models`)")
     add_data_arguments(parser, default="digits")
     add_training_arguments(parser)
+    add_transfer_arguments(parser)
     parser.add_argument("--run-dir", default=None, help="where the run's files go (default: runs/MODEL-DATA)")
     parser.add_argument("--overwrite", action="store_true",
                         help="move an existing run in RUN_DIR to RUN_DIR/replaced/<time>/ and train afresh")
@@ -74,16 +81,27 @@ def run(args) -> int:
         name, model_args = args.model, {}
         config = train_config_from_args(args)
     model_entry(name)  # an unknown name fails here, before any data is loaded
+    weights, transfer = getattr(args, "weights", None), getattr(args, "transfer", None)
+    _check_transfer_arguments(name, weights, transfer, args)
     data = load_data_from_args(args)
     from dlcourse.train import TrainingDiverged, fit
 
+    model, record = name, {"data_load": {k: getattr(args, k) for k in DATA_ARGUMENTS if hasattr(args, k)}}
+    if transfer:
+        from dlcourse.transfer.train import transfer_model
+
+        model, config = transfer_model(name, data, config, weights=weights, transfer=transfer,
+                                       blocks=args.unfreeze_blocks)
+        record["transfer"] = {"model": name, "weights": weights, "transfer": transfer, "blocks": args.unfreeze_blocks}
+    elif weights:
+        model_args = {**model_args, "weights": weights}
+
     run_dir = args.run_dir or os.path.join("runs", f"{name}-{args.data}")
-    data_load = {k: getattr(args, k) for k in DATA_ARGUMENTS if hasattr(args, k)}
     print(f"Training {name} on {data.name} ({len(data.x_train):,} training images from {data.source}) into {run_dir}",
           flush=True)
     try:
-        result = fit(name, data, config, run_dir=run_dir, overwrite=args.overwrite, model_args=model_args,
-                     record={"data_load": data_load})
+        result = fit(model, data, config, run_dir=run_dir, overwrite=args.overwrite,
+                     model_args=model_args if isinstance(model, str) else None, record=record)
     except TrainingDiverged as error:
         print(f"dlcourse train: {error}. The best model before it is in {run_dir}/best.keras", file=sys.stderr)
         return 1
@@ -92,3 +110,21 @@ def run(args) -> int:
     )
     print(f"{scores}{', ' if scores else ''}{result.seconds:.1f} s of training; files in {run_dir}")
     return 0
+
+
+def _check_transfer_arguments(name, weights, transfer, args):
+    """Refuse bad --weights / --transfer combinations before any data is loaded."""
+    if weights is not None and weights != "imagenet" and not os.path.isfile(weights):
+        raise ValueError(f"--weights must be 'imagenet' or an existing .weights.h5 file; no file at {weights!r}")
+    if transfer:
+        from dlcourse.models import list_models
+
+        if name not in list_models(backbone=True):
+            raise ValueError(f"--transfer needs a backbone; {name} has no feature outputs. Backbones: "
+                             f"{', '.join(list_models(backbone=True))}")
+        from dlcourse.models import model_entry
+
+        levels = len(model_entry(name).feature_outputs)
+        if not 1 <= args.unfreeze_blocks <= levels:
+            raise ValueError(f"--unfreeze-blocks must be from 1 to {levels} (the blocks of {name}); "
+                             f"got {args.unfreeze_blocks}")

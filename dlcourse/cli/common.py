@@ -42,6 +42,18 @@ def add_training_arguments(parser):
     parser.add_argument("--no-tensorboard", action="store_true", help="do not write TensorBoard logs")
 
 
+def add_transfer_arguments(parser):
+    """``--weights PATH|imagenet``, ``--transfer feature|finetune`` and ``--unfreeze-blocks N``."""
+    parser.add_argument("--weights", default=None, metavar="PATH|imagenet",
+                        help="start from these weights: 'imagenet' or a .weights.h5 file (with --transfer: "
+                        "of the backbone without its top, as dlcourse.transfer.pretrain saves it)")
+    parser.add_argument("--transfer", default=None, choices=("feature", "finetune"),
+                        help="transfer learning: 'feature' trains a new head on the frozen backbone; 'finetune' "
+                        "then unfreezes the top --unfreeze-blocks blocks at a tenth of --lr (batch norm frozen)")
+    parser.add_argument("--unfreeze-blocks", type=int, default=1, metavar="N",
+                        help="with --transfer finetune: how many top blocks to unfreeze (default: 1)")
+
+
 def train_config_from_args(args) -> TrainConfig:
     return dataclasses.replace(
         TrainConfig(),

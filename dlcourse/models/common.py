@@ -17,6 +17,7 @@ import keras
 
 from dlcourse.blocks.conv import BN_EPSILON  # noqa: F401  (defined with the blocks that use it)
 from dlcourse.checks import check_choice, is_int, is_number
+from dlcourse.models.preprocessing import add_preprocessing, check_include_preprocessing
 from dlcourse.models.registry import ModelEntry
 
 POOLING_CHOICES = (None, "avg", "max")
@@ -41,6 +42,7 @@ def check_model_args(
     model_name: str | None = None,
     with_twin: bool = True,
     default_shape: tuple | None = None,
+    include_preprocessing=False,
 ) -> tuple:
     """Validate a builder's arguments against its registry entry and return the input shape to build.
 
@@ -54,6 +56,10 @@ def check_model_args(
         with_twin: False for a variant that is not its entry's keras.applications twin (a ResNet
             with SE), so ``weights="imagenet"`` is refused.
         default_shape: the shape used when none is given, if not the entry's (the MLP's vector input).
+        include_preprocessing: False, or put the weights' `preprocess_input` in the model as its
+            first layer: True or ``"0-255"`` for images in [0, 255] (keras.applications' ConvNeXt),
+            ``"0-1"`` for images in [0, 1] (`ImageData`'s); only for models with a
+            ``preprocessing`` mode in the registry and 3 input channels.
         The other arguments are the builder's own, as in keras.applications.
 
     Returns:
@@ -101,7 +107,10 @@ def check_model_args(
     if input_shape is None:
         any_size = is_image_model and not include_top
         input_shape = (None, None, default_shape[-1]) if any_size else default_shape
-    return _check_input_shape(model_name, input_shape, default_shape, entry.min_size, weights)
+    shape = _check_input_shape(model_name, input_shape, default_shape, entry.min_size, weights)
+    if check_include_preprocessing(include_preprocessing, entry.preprocessing, model_name) and shape[-1] != 3:
+        raise ValueError(f"include_preprocessing needs 3 input channels (RGB); got input_shape={shape}")
+    return shape
 
 
 def check_dropout(dropout) -> float:
@@ -160,15 +169,22 @@ def _check_input_shape(model_name, input_shape, default_shape, min_size, weights
     return tuple(int(d) if d is not None else None for d in shape)
 
 
-def model_input(input_shape: tuple, input_tensor=None, name: str = "input"):
+def model_input(input_shape: tuple, input_tensor=None, name: str = "input", include_preprocessing=False,
+                entry: ModelEntry | None = None):
     """Return ``(x, inputs)``: the tensor the layers start from and the model's inputs.
 
-    As in keras.applications, an `input_tensor` that is not itself an `Input` is wrapped.
+    As in keras.applications, an `input_tensor` that is not itself an `Input` is wrapped. With
+    `include_preprocessing` (checked by `check_model_args`), `x` is the input after an
+    `ImagePreprocessing` layer of the `entry`'s mode.
     """
     if input_tensor is None:
-        x = keras.Input(shape=input_shape, name=name)
-        return x, x
-    return input_tensor, keras.utils.get_source_inputs(input_tensor)
+        x = inputs = keras.Input(shape=input_shape, name=name)
+    else:
+        x, inputs = input_tensor, keras.utils.get_source_inputs(input_tensor)
+    if entry is not None:
+        input_range = check_include_preprocessing(include_preprocessing, entry.preprocessing, entry.name)
+        x = add_preprocessing(x, input_range, entry.preprocessing)
+    return x, inputs
 
 
 def pool_features(x, pooling):

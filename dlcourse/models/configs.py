@@ -47,6 +47,7 @@ BASICS = {
     ),
 }
 
+
 # --- AlexNet (dlcourse/models/alexnets.py) ---------------------------------------------------------
 ALEXNET = {
     "alexnet": ModelEntry(
@@ -86,6 +87,7 @@ VGG = {
     "vgg19_bn": _vgg("vgg19_bn", (2, 2, 4, 4, 4), 143_689_256, 19_632_062_464,
                      "torchvision vgg19_bn: 143,678,248 trainable", batch_norm=True, reference_params=143_678_248),
 }
+
 
 # --- GoogLeNet (dlcourse/models/inception.py) ------------------------------------------------------
 INCEPTION = {
@@ -131,6 +133,7 @@ RESNET = {
                            "Hu et al. 2018: 28.09M without conv biases", family="senet"),
 }
 
+
 # --- DenseNet-BC (dlcourse/models/densenet.py): dense layers per block, Huang et al. Table 1 -------
 def _densenet(name, blocks, keras_twin, params, macs):
     return ModelEntry(
@@ -148,6 +151,7 @@ DENSENET = {
     "densenet169": _densenet("densenet169", (6, 12, 32, 32), "DenseNet169", 14_307_880, 3_359_843_328),
     "densenet201": _densenet("densenet201", (6, 12, 48, 32), "DenseNet201", 20_242_984, 4_291_365_888),
 }
+
 
 # --- MobileNet v1 and v2 (dlcourse/models/mobilenets.py) -------------------------------------------
 MOBILENET = {
@@ -167,7 +171,6 @@ MOBILENET = {
     ),
 }
 
-FAMILY_TABLES = (BASICS, ALEXNET, VGG, INCEPTION, RESNET, DENSENET, MOBILENET)
 
 # --- Sequences and attention (dlcourse/models/sequence/): an image read row by row, or in patches --
 # Image classifiers, so task "classification" (`dlcourse train lstm_rows --data digits`). The papers'
@@ -197,4 +200,102 @@ SEQUENCE = {
     ),
 }
 
-FAMILY_TABLES = FAMILY_TABLES + (SEQUENCE,)
+
+# --- Generative models (dlcourse/models/generative/): autoencoders, VAE, GANs ----------------------
+# Trained as they are (task "generation": each overrides compute_loss or train_step); default input
+# 8x8x1, scikit-learn's digits at their own size; params are count_params() at that input, both
+# players together for the GANs. Their measured scores: README's "Generative models" section.
+def _generative(name, module, params, reference, min_size=1):
+    return ModelEntry(name=name, family="generative", module=f"generative.{module}", task="generation",
+                      default_input_shape=(8, 8, 1), min_size=min_size, reference=reference, params=params)
+
+
+GENERATIVE = {
+    "autoencoder": _generative("autoencoder", "autoencoders", 1_096, "basic AE 64-8(ReLU)-64(sigmoid)"),
+    "deep_autoencoder": _generative("deep_autoencoder", "autoencoders", 4_744, "deep AE 64-32-8-32-64"),
+    "conv_autoencoder": _generative("conv_autoencoder", "autoencoders", 21_001, "conv AE, stride-2 16-32, code 8",
+                                    min_size=4),
+    "sparse_autoencoder": _generative("sparse_autoencoder", "autoencoders", 8_320,
+                                      "sparse AE 64-64(sigmoid)-64, KL to rho 0.05 (Ng, CS294A)"),
+    "denoising_autoencoder": _generative("denoising_autoencoder", "autoencoders", 4_192,
+                                         "denoising AE 64-32-64, noise 0.3 (Vincent et al. 2008)"),
+    "vae": _generative("vae", "vae", 17_476, "MLP VAE 64-128-2 (Kingma & Welling 2014)"),
+    "gan": _generative("gan", "gans", 35_393, "MLP GAN: G 26,944 + D 8,449 (Goodfellow et al. 2014)"),
+    "dcgan": _generative("dcgan", "gans", 76_258, "DCGAN, conv G and D (Radford et al. 2016)", min_size=4),
+    "cgan": _generative("cgan", "gans", 37_953, "conditional MLP GAN (Mirza & Osindero 2014)"),
+    "wgan_gp": _generative("wgan_gp", "gans", 35_393, "WGAN-GP, n_critic 5, lambda 10 (Gulrajani et al. 2017)"),
+    "cyclegan": _generative("cyclegan", "cyclegan", 20_932, "small CycleGAN, 2 G + 2 PatchGAN D (Zhu et al. 2017)",
+                            min_size=2),
+}
+
+
+# --- Segmentation (dlcourse/models/segmentation/): FCN and U-Net, task "segmentation" --------------
+# FCN on VGG16 with 21 classes counts the Caffe reference's fixed bilinear deconvolutions; U-Net is
+# the paper's valid 572x572x1 -> 388x388x2 network. The *_small rows train on 64x64 shapes on a CPU.
+def _segmentation(name, module, default_input_shape, min_size, params, reference, *, reference_params=None):
+    return ModelEntry(
+        name=name, family=module.split(".")[-1], module=module, task="segmentation",
+        default_input_shape=default_input_shape, min_size=min_size, params=params,
+        reference_params=reference_params, reference=reference,
+    )
+
+
+SEGMENTATION = {
+    "fcn32s": _segmentation("fcn32s", "segmentation.fcn", (512, 512, 3), 32, 136_152_917,
+                            "Caffe voc-fcn32s (VGG16, 21 classes): 136,152,917 with fixed deconvolutions",
+                            reference_params=134_346_581),
+    "fcn16s": _segmentation("fcn16s", "segmentation.fcn", (512, 512, 3), 32, 134_815_994,
+                            "Caffe voc-fcn16s (VGG16, 21 classes): 134,815,994 with fixed deconvolutions",
+                            reference_params=134_357_354),
+    "fcn8s": _segmentation("fcn8s", "segmentation.fcn", (512, 512, 3), 32, 134_489_759,
+                           "Caffe voc-fcn8s (VGG16, 21 classes): 134,489,759; 134,362,751 learned",
+                           reference_params=134_362_751),
+    "fcn32s_small": _segmentation("fcn32s_small", "segmentation.fcn", (64, 64, 3), 32, 596_148,
+                                  "FCN-32s on MobileNet (alpha 0.25), 3x3 fc6 of 128"),
+    "fcn16s_small": _segmentation("fcn16s_small", "segmentation.fcn", (64, 64, 3), 32, 547_768,
+                                  "FCN-16s on MobileNet (alpha 0.25), 3x3 fc6 of 128"),
+    "fcn8s_small": _segmentation("fcn8s_small", "segmentation.fcn", (64, 64, 3), 32, 535_996,
+                                 "FCN-8s on MobileNet (alpha 0.25), 3x3 fc6 of 128"),
+    "unet": _segmentation("unet", "segmentation.unet", (572, 572, 1), 188, 31_030_658,
+                          "Ronneberger et al. 2015: 572x572x1 -> 388x388x2, 31,030,658"),
+    "unet_small": _segmentation("unet_small", "segmentation.unet", (64, 64, 3), 16, 1_945_572,
+                                "U-Net, width 16, 'same' padding, batch norm (1,941,156 without)"),
+}
+
+
+# --- the transfer-learning lessons' small backbone (dlcourse/models/small.py) ----------------------
+SMALL = {
+    "small_cnn": ModelEntry(
+        name="small_cnn", family="small", module="small", default_input_shape=(28, 28, 1),
+        min_size=8,  # three 2x2 max-pools: 8 -> 1
+        reference="the course's conv-BN-ReLU-pool x3 (16-32-64): 24,282", params=24_282, macs=1_919_872,
+        feature_outputs=_pyramid([f"block{i}_pool" for i in (1, 2, 3)], first_level=1),
+    ),
+}
+
+
+# --- Detection (dlcourse/models/detection/): YOLOv1 and its variants ------------------------------
+# Each builder returns a model with its own loss (task "detection"); parameters at the default
+# configuration (S = 7, B = 2, C = 20 for the paper's networks; resnet18 at P4, C = 3 for the small one).
+DETECTION = {
+    "yolov1": ModelEntry(
+        name="yolov1", family="yolo", module="detection.yolo", default_input_shape=(448, 448, 3), task="detection",
+        min_size=64, reference="Redmon et al. 2016, Figure 3: 265,680,960 + 4097 S^2(5B+C)",
+        params=271_703_550, macs=20_285_153_280,
+    ),
+    "fast_yolo": ModelEntry(
+        name="fast_yolo", family="yolo", module="detection.yolo", default_input_shape=(448, 448, 3), task="detection",
+        min_size=64, reference="Fast YOLO as darknet's yolo-tiny.cfg: 9 convolutions",
+        params=45_089_374, macs=2_418_728_960,
+    ),
+    "yolov1_small": ModelEntry(
+        name="yolov1_small", family="yolo", module="detection.yolo", default_input_shape=(64, 64, 3),
+        task="detection", min_size=16, reference="a YOLOv1 head on resnet18's P4 (any backbone)",
+        params=3_083_981, macs=119_236_608,
+    ),
+}
+
+
+# every table, once: the registry reads them in this order
+FAMILY_TABLES = (BASICS, ALEXNET, VGG, INCEPTION, RESNET, DENSENET, MOBILENET, SMALL, SEQUENCE, SEGMENTATION, DETECTION,
+                 GENERATIVE)

@@ -28,6 +28,7 @@ def build_densenet(
     pooling=None,
     classes=1000,
     classifier_activation="softmax",
+    include_preprocessing=False,
 ):
     """The general DenseNet builder: 7x7 stem, four dense blocks with transitions, BN-ReLU, classifier.
 
@@ -43,6 +44,8 @@ def build_densenet(
             least 32.
         pooling: with ``include_top=False``: None, "avg" or "max".
         classes, classifier_activation: of the output layer.
+        include_preprocessing: False, or the weights' `preprocess_input` as the first layer: True or
+            ``"0-255"`` for images in [0, 255] (keras.applications' convention), ``"0-1"`` for [0, 1].
 
     Returns:
         A `keras.Model` named `name`.
@@ -51,8 +54,9 @@ def build_densenet(
     input_shape = check_model_args(
         entry, include_top=include_top, weights=weights, input_tensor=input_tensor, input_shape=input_shape,
         pooling=pooling, classes=classes, classifier_activation=classifier_activation,
+        include_preprocessing=include_preprocessing,
     )
-    x, inputs = model_input(input_shape, input_tensor)
+    x, inputs = model_input(input_shape, input_tensor, include_preprocessing=include_preprocessing, entry=entry)
     x = imagenet_stem(x)
     blocks = entry.arch["blocks"]
     for i, layers in enumerate(blocks, start=2):
@@ -72,18 +76,21 @@ def build_densenet(
 # The public builders: keras.applications' signature, passed whole (`locals()`, their arguments by name)
 # to the general builder, which reads the variant's row of the registry.
 def densenet121(include_top=True, weights=None, input_tensor=None, input_shape=None, pooling=None,
-                classes=1000, classifier_activation="softmax"):
+                classes=1000, classifier_activation="softmax",
+                include_preprocessing=False):
     """DenseNet-121 (6-12-24-16). Args as `build_densenet`. Example: ``densenet121(classes=10)``."""
     return build_densenet("densenet121", **locals())
 
 
 def densenet169(include_top=True, weights=None, input_tensor=None, input_shape=None, pooling=None,
-                classes=1000, classifier_activation="softmax"):
+                classes=1000, classifier_activation="softmax",
+                include_preprocessing=False):
     """DenseNet-169 (6-12-32-32). Args as `build_densenet`. Example: ``densenet169(classes=10)``."""
     return build_densenet("densenet169", **locals())
 
 
 def densenet201(include_top=True, weights=None, input_tensor=None, input_shape=None, pooling=None,
-                classes=1000, classifier_activation="softmax"):
+                classes=1000, classifier_activation="softmax",
+                include_preprocessing=False):
     """DenseNet-201 (6-12-48-32). Args as `build_densenet`. Example: ``densenet201(classes=10)``."""
     return build_densenet("densenet201", **locals())

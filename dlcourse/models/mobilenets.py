@@ -43,7 +43,7 @@ def _check_alpha(name, alpha, allowed):
 
 def mobilenet(include_top=True, weights=None, input_tensor=None, input_shape=None, pooling=None,
               classes=1000, classifier_activation="softmax", alpha=1.0, depth_multiplier=1,
-              dropout=MOBILENET_DROPOUT):
+              dropout=MOBILENET_DROPOUT, include_preprocessing=False):
     """MobileNet v1: a 3x3 stem and 13 depthwise separable convs, width-scaled by `alpha`.
 
     Args:
@@ -57,6 +57,8 @@ def mobilenet(include_top=True, weights=None, input_tensor=None, input_shape=Non
         alpha: the width multiplier, one of `MOBILENET_ALPHAS`.
         depth_multiplier: channels per input channel of each depthwise conv.
         dropout: the dropout rate before the classifier.
+        include_preprocessing: False, or the weights' `preprocess_input` as the first layer: True or
+            ``"0-255"`` for images in [0, 255] (keras.applications' convention), ``"0-1"`` for [0, 1].
 
     Returns:
         A `keras.Model` named ``mobilenet``.
@@ -70,8 +72,9 @@ def mobilenet(include_top=True, weights=None, input_tensor=None, input_shape=Non
     input_shape = check_model_args(
         entry, include_top=include_top, weights=weights, input_tensor=input_tensor, input_shape=input_shape,
         pooling=pooling, classes=classes, classifier_activation=classifier_activation,
+        include_preprocessing=include_preprocessing,
     )
-    x, inputs = model_input(input_shape, input_tensor)
+    x, inputs = model_input(input_shape, input_tensor, include_preprocessing=include_preprocessing, entry=entry)
     x = conv_bn_act(x, int(MOBILENET_STEM_FILTERS * alpha), 3, strides=2, activation="relu6",
                     bn_epsilon=MOBILENET_BN_EPSILON, name="stem")
     for i, (filters, strides) in enumerate(MOBILENET_LAYERS, start=1):
@@ -93,7 +96,8 @@ def mobilenet(include_top=True, weights=None, input_tensor=None, input_shape=Non
 
 
 def mobilenet_v2(include_top=True, weights=None, input_tensor=None, input_shape=None, pooling=None,
-                 classes=1000, classifier_activation="softmax", alpha=1.0):
+                 classes=1000, classifier_activation="softmax", alpha=1.0,
+                 include_preprocessing=False):
     """MobileNetV2: a 3x3 stem, 17 inverted residuals, a 1x1 conv to 1280 channels, classifier.
 
     Args:
@@ -105,6 +109,8 @@ def mobilenet_v2(include_top=True, weights=None, input_tensor=None, input_shape=
         pooling: with ``include_top=False``: None, "avg" or "max".
         classes, classifier_activation: of the output layer.
         alpha: the width multiplier, one of `MOBILENET_V2_ALPHAS`.
+        include_preprocessing: False, or the weights' `preprocess_input` as the first layer: True or
+            ``"0-255"`` for images in [0, 255] (keras.applications' convention), ``"0-1"`` for [0, 1].
 
     Returns:
         A `keras.Model` named ``mobilenet_v2``.
@@ -118,9 +124,10 @@ def mobilenet_v2(include_top=True, weights=None, input_tensor=None, input_shape=
     input_shape = check_model_args(
         entry, include_top=include_top, weights=weights, input_tensor=input_tensor, input_shape=input_shape,
         pooling=pooling, classes=classes, classifier_activation=classifier_activation,
+        include_preprocessing=include_preprocessing,
     )
     bn = {"bn_epsilon": MOBILENET_BN_EPSILON, "bn_momentum": MOBILENET_V2_BN_MOMENTUM}
-    x, inputs = model_input(input_shape, input_tensor)
+    x, inputs = model_input(input_shape, input_tensor, include_preprocessing=include_preprocessing, entry=entry)
     x = conv_bn_act(x, make_divisible(MOBILENET_STEM_FILTERS * alpha), 3, strides=2, activation="relu6",
                     name="stem", **bn)
     block = 0

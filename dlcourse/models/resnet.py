@@ -38,6 +38,7 @@ def build_resnet(
     classes=1000,
     classifier_activation="softmax",
     se_ratio=None,
+    include_preprocessing=False,
 ):
     """The general ResNet builder: 7x7 stem, four residual stages, global average pool, classifier.
 
@@ -54,6 +55,8 @@ def build_resnet(
             least 32.
         pooling: with ``include_top=False``: None, "avg" or "max".
         classes, classifier_activation: of the output layer.
+        include_preprocessing: False, or the weights' `preprocess_input` as the first layer: True or
+            ``"0-255"`` for images in [0, 255] (keras.applications' convention), ``"0-1"`` for [0, 1].
         se_ratio: reduction ratio of a squeeze-and-excitation block in every residual block
             (the paper's 16); None for a plain ResNet.
 
@@ -68,10 +71,10 @@ def build_resnet(
     input_shape = check_model_args(
         entry, include_top=include_top, weights=weights, input_tensor=input_tensor, input_shape=input_shape,
         pooling=pooling, classes=classes, classifier_activation=classifier_activation, model_name=name,
-        with_twin=keras_twin is not None,
+        with_twin=keras_twin is not None, include_preprocessing=include_preprocessing,
     )
     block, stages, use_bias = entry.arch["block"], entry.arch["stages"], entry.arch["use_bias"]
-    x, inputs = model_input(input_shape, input_tensor)
+    x, inputs = model_input(input_shape, input_tensor, include_preprocessing=include_preprocessing, entry=entry)
     x = imagenet_stem(x, use_bias=use_bias)
     for i, (filters, blocks) in enumerate(zip(RESNET_FILTERS, stages)):
         x = residual_stage(
@@ -89,37 +92,43 @@ def build_resnet(
 # The public builders: keras.applications' signature, passed whole (`locals()`, their arguments by name)
 # to the general builder, which reads the variant's row of the registry.
 def resnet18(include_top=True, weights=None, input_tensor=None, input_shape=None, pooling=None,
-             classes=1000, classifier_activation="softmax", se_ratio=None):
+             classes=1000, classifier_activation="softmax", se_ratio=None,
+             include_preprocessing=False):
     """ResNet-18 (basic blocks 2-2-2-2). Args as `build_resnet`. Example: ``resnet18(classes=10)``."""
     return build_resnet("resnet18", **locals())
 
 
 def resnet34(include_top=True, weights=None, input_tensor=None, input_shape=None, pooling=None,
-             classes=1000, classifier_activation="softmax", se_ratio=None):
+             classes=1000, classifier_activation="softmax", se_ratio=None,
+             include_preprocessing=False):
     """ResNet-34 (basic blocks 3-4-6-3). Args as `build_resnet`. Example: ``resnet34(classes=10)``."""
     return build_resnet("resnet34", **locals())
 
 
 def resnet50(include_top=True, weights=None, input_tensor=None, input_shape=None, pooling=None,
-             classes=1000, classifier_activation="softmax", se_ratio=None):
+             classes=1000, classifier_activation="softmax", se_ratio=None,
+             include_preprocessing=False):
     """ResNet-50 (bottleneck blocks 3-4-6-3). Args as `build_resnet`. Example: ``resnet50(classes=10)``."""
     return build_resnet("resnet50", **locals())
 
 
 def resnet101(include_top=True, weights=None, input_tensor=None, input_shape=None, pooling=None,
-              classes=1000, classifier_activation="softmax", se_ratio=None):
+              classes=1000, classifier_activation="softmax", se_ratio=None,
+              include_preprocessing=False):
     """ResNet-101 (bottleneck blocks 3-4-23-3). Args as `build_resnet`. Example: ``resnet101(classes=10)``."""
     return build_resnet("resnet101", **locals())
 
 
 def resnet152(include_top=True, weights=None, input_tensor=None, input_shape=None, pooling=None,
-              classes=1000, classifier_activation="softmax", se_ratio=None):
+              classes=1000, classifier_activation="softmax", se_ratio=None,
+              include_preprocessing=False):
     """ResNet-152 (bottleneck blocks 3-8-36-3). Args as `build_resnet`. Example: ``resnet152(classes=10)``."""
     return build_resnet("resnet152", **locals())
 
 
 def se_resnet50(include_top=True, weights=None, input_tensor=None, input_shape=None, pooling=None,
-                classes=1000, classifier_activation="softmax", se_ratio=SE_RATIO):
+                classes=1000, classifier_activation="softmax", se_ratio=SE_RATIO,
+                include_preprocessing=False):
     """SE-ResNet-50: ResNet-50 with a squeeze-and-excitation (r = 16) in every block.
 
     Args as `build_resnet`. Example: ``se_resnet50(input_shape=(32, 32, 3), classes=10)``.

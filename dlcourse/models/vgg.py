@@ -39,6 +39,7 @@ def build_vgg(
     classes=1000,
     classifier_activation="softmax",
     dropout=None,
+    include_preprocessing=False,
 ):
     """The general VGG builder: five VGG blocks, then Flatten and FC-4096, FC-4096, FC-classes.
 
@@ -55,6 +56,8 @@ def build_vgg(
             least 32.
         pooling: with ``include_top=False``: None, "avg" or "max".
         classes, classifier_activation: of the output layer.
+        include_preprocessing: False, or the weights' `preprocess_input` as the first layer: True or
+            ``"0-255"`` for images in [0, 255] (keras.applications' convention), ``"0-1"`` for [0, 1].
         dropout: dropout rate after each FC-4096 (the paper's 0.5); None as in keras.applications.
 
     Returns:
@@ -66,8 +69,9 @@ def build_vgg(
     input_shape = check_model_args(
         entry, include_top=include_top, weights=weights, input_tensor=input_tensor, input_shape=input_shape,
         pooling=pooling, classes=classes, classifier_activation=classifier_activation,
+        include_preprocessing=include_preprocessing,
     )
-    x, inputs = model_input(input_shape, input_tensor)
+    x, inputs = model_input(input_shape, input_tensor, include_preprocessing=include_preprocessing, entry=entry)
     for i, (filters, convs) in enumerate(zip(VGG_FILTERS, entry.arch["convs"]), start=1):
         x = vgg_block(x, filters, convs, batch_norm=entry.arch["batch_norm"], name=f"block{i}")
     if include_top:
@@ -89,31 +93,36 @@ def build_vgg(
 # The public builders: keras.applications' signature, passed whole (`locals()`, their arguments by name)
 # to the general builder, which reads the variant's row of the registry.
 def vgg11(include_top=True, weights=None, input_tensor=None, input_shape=None, pooling=None,
-          classes=1000, classifier_activation="softmax", dropout=None):
+          classes=1000, classifier_activation="softmax", dropout=None,
+          include_preprocessing=False):
     """VGG-11 (configuration A). Args as `build_vgg`. Example: ``vgg11(classes=10)``."""
     return build_vgg("vgg11", **locals())
 
 
 def vgg11_bn(include_top=True, weights=None, input_tensor=None, input_shape=None, pooling=None,
-             classes=1000, classifier_activation="softmax", dropout=None):
+             classes=1000, classifier_activation="softmax", dropout=None,
+             include_preprocessing=False):
     """VGG-11 with batch normalisation. Args as `build_vgg`. Example: ``vgg11_bn(classes=10)``."""
     return build_vgg("vgg11_bn", **locals())
 
 
 def vgg13(include_top=True, weights=None, input_tensor=None, input_shape=None, pooling=None,
-          classes=1000, classifier_activation="softmax", dropout=None):
+          classes=1000, classifier_activation="softmax", dropout=None,
+          include_preprocessing=False):
     """VGG-13 (configuration B). Args as `build_vgg`. Example: ``vgg13(classes=10)``."""
     return build_vgg("vgg13", **locals())
 
 
 def vgg13_bn(include_top=True, weights=None, input_tensor=None, input_shape=None, pooling=None,
-             classes=1000, classifier_activation="softmax", dropout=None):
+             classes=1000, classifier_activation="softmax", dropout=None,
+             include_preprocessing=False):
     """VGG-13 with batch normalisation. Args as `build_vgg`. Example: ``vgg13_bn(classes=10)``."""
     return build_vgg("vgg13_bn", **locals())
 
 
 def vgg16(include_top=True, weights=None, input_tensor=None, input_shape=None, pooling=None,
-          classes=1000, classifier_activation="softmax", dropout=None):
+          classes=1000, classifier_activation="softmax", dropout=None,
+          include_preprocessing=False):
     """VGG-16 (configuration D), keras.applications.VGG16's twin. Args as `build_vgg`.
 
     Example: ``vgg16(input_shape=(32, 32, 3), classes=10, dropout=0.5)``.
@@ -122,13 +131,15 @@ def vgg16(include_top=True, weights=None, input_tensor=None, input_shape=None, p
 
 
 def vgg16_bn(include_top=True, weights=None, input_tensor=None, input_shape=None, pooling=None,
-             classes=1000, classifier_activation="softmax", dropout=None):
+             classes=1000, classifier_activation="softmax", dropout=None,
+             include_preprocessing=False):
     """VGG-16 with batch normalisation. Args as `build_vgg`. Example: ``vgg16_bn(classes=10)``."""
     return build_vgg("vgg16_bn", **locals())
 
 
 def vgg19(include_top=True, weights=None, input_tensor=None, input_shape=None, pooling=None,
-          classes=1000, classifier_activation="softmax", dropout=None):
+          classes=1000, classifier_activation="softmax", dropout=None,
+          include_preprocessing=False):
     """VGG-19 (configuration E), keras.applications.VGG19's twin. Args as `build_vgg`.
 
     Example: ``vgg19(input_shape=(32, 32, 3), classes=10)``.
@@ -137,6 +148,7 @@ def vgg19(include_top=True, weights=None, input_tensor=None, input_shape=None, p
 
 
 def vgg19_bn(include_top=True, weights=None, input_tensor=None, input_shape=None, pooling=None,
-             classes=1000, classifier_activation="softmax", dropout=None):
+             classes=1000, classifier_activation="softmax", dropout=None,
+             include_preprocessing=False):
     """VGG-19 with batch normalisation. Args as `build_vgg`. Example: ``vgg19_bn(classes=10)``."""
     return build_vgg("vgg19_bn", **locals())

@@ -97,10 +97,23 @@ def check_model_fits_data(model, data: ImageData, task: Task | None = None):
             + ("; sequences (n, steps, features) go in with task='sequence_classification'"
                if len(expected) == len(data.input_shape) - 1 else "")
         )
+    check_data = getattr(model, "check_data", None)  # a model that knows its data's range (generative)
+    if callable(check_data):
+        for split in ("train", "val", "test"):
+            x, y = data.arrays(split)
+            if len(x):
+                check_data(x, y, split)
     classes = output_classes(model) if task.name in ("classification", "sequence_classification", "segmentation") else None
     for split in ("train", "val", "test"):
         _, y = data.arrays(split)
         task.check_targets(y, classes, split)
+        output = tuple(model.output_shape[1:3])
+        if task.name == "segmentation" and len(y) and any(o is not None and o != m for o, m in zip(output, y.shape[1:3])):
+            raise ValueError(
+                f"data: {split} masks of {y.shape[1:3]} pixels do not match the model's output of {output} pixels; "
+                "a U-Net with padding='valid' outputs less than its input (572 -> 388): centre-crop the masks "
+                "(dlcourse.segmentation.center_crop) or build it with padding='same'"
+            )
 
 
 def fit(model, data, config: TrainConfig | None = None, *, task: str | None = None, run_dir=None,

@@ -1,0 +1,132 @@
+"""Detection on the synthetic shapes: (1) inference time of a one-stage YOLO head vs a two-stage
+Faster R-CNN pipeline (RPN -> proposals with NMS -> RoIAlign -> box head -> per-class NMS) on the same
+backbone and images; (2) with --train, yolov1_small trained through `fit` and its box mAP.
+
+    python benchmarks/bench_detection.py                       # the speed ratio
+    python benchmarks/bench_detection.py --train --epochs 30   # train and evaluate yolov1_small
+"""
+
+import argparse
+import os
+import sys
+import time
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+import numpy as np  # noqa: E402
+
+
+def two_stage(features, rpn, head, image_size, stride, pre_nms=300, post_nms=100):
+    """Faster R-CNN inference on one feature map: returns per-image (boxes, scores, classes)."""
+    import keras
+
+    from dlcourse.detection import batched_nms, decode_boxes, grid_anchors, nms, roi_align
+
+    fmap = keras.ops.convert_to_numpy(features)
+    out = rpn(fmap)
+    n, h, w, _ = fmap.shape
+    objectness = keras.ops.convert_to_numpy(keras.ops.softmax(keras.ops.reshape(out["objectness"], (n, -1, 2)))[..., 1])
+    deltas = keras.ops.convert_to_numpy(out["deltas"]).reshape(n, -1, 4)
+    anchors = grid_anchors((h, w), image_size, sizes=(16, 32, 64))
+    proposals, owners = [], []
+    for i in range(n):
+        top = np.argsort(-objectness[i])[:pre_nms]
+        boxes = np.clip(decode_boxes(deltas[i, top], anchors[top], weights=(1, 1, 1, 1)), 0, image_size[0])
+        keep = nms(boxes, objectness[i, top], 0.7, post_nms)
+        proposals.append(boxes[keep])
+        owners.append(np.full(len(keep), i))
+    rois = np.concatenate(proposals).astype("float32")
+    pooled = roi_align(fmap, rois, np.concatenate(owners), 7, 1 / stride, 2)
+    result = head(pooled)
+    scores = keras.ops.convert_to_numpy(keras.ops.softmax(result["scores"]))
+    class_deltas = keras.ops.convert_to_numpy(result["deltas"]).reshape(len(rois), -1, 4)
+    detections, start = [], 0
+    for i in range(n):
+        k = len(proposals[i])
+        s, d, r = scores[start:start + k, 1:], class_deltas[start:start + k, 1:], rois[start:start + k]
+        boxes = decode_boxes(d, np.repeat(r[:, None], s.shape[1], axis=1)).reshape(-1, 4)
+        cls = np.tile(np.arange(s.shape[1]), k)
+        keep = batched_nms(np.clip(boxes, 0, image_size[0]), s.reshape(-1), cls, 0.5, 100, 0.05)
+        detections.append((boxes[keep], s.reshape(-1)[keep], cls[keep]))
+        start += k
+    return detections
+
+
+def speed(args):
+    import keras
+
+    from dlcourse.data.shapes import make_shapes
+    from dlcourse.detection import decode_yolo
+    from dlcourse.models import get_backbone
+    from dlcourse.models.detection.rcnn import box_head, rpn_head
+
+    size, level, stride = args.image_size, "P4", 16
+    images = make_shapes(args.batch, image_size=size, seed=0).images
+    pyramid = get_backbone(args.backbone, input_shape=(size, size, 3))
+    backbone = keras.Model(pyramid.inputs, pyramid.output[level])
+    channels = backbone.output_shape[-1]
+    yolo_head = keras.Sequential([keras.Input((None, None, channels)), keras.layers.Conv2D(128, 3, padding="same"),
+                                  keras.layers.LeakyReLU(0.1), keras.layers.Conv2D(5 * 2 + 3, 1)])
+    rpn, head = rpn_head(channels, anchors=9), box_head(4, channels=channels)
+
+    def run_yolo():
+        out = keras.ops.convert_to_numpy(yolo_head(backbone(images)))
+        return decode_yolo(out, (size, size), 2, 3)
+
+    def run_two_stage():
+        return two_stage(backbone(images), rpn, head, (size, size), stride)
+
+    timings = {"yolo": [], "faster_rcnn": []}
+    run_yolo(), run_two_stage()  # warm up
+    for _ in range(args.repeats):  # alternate, so a busy machine slows both alike
+        for name, fn in (("yolo", run_yolo), ("faster_rcnn", run_two_stage)):
+            start = time.perf_counter()
+            fn()
+            timings[name].append(time.perf_counter() - start)
+    yolo, rcnn = (float(np.median(timings[k])) for k in ("yolo", "faster_rcnn"))
+    print(f"{args.backbone} {level}, {args.batch} images of {size}x{size}, median of {args.repeats}:")
+    print(f"  YOLO head + decoding + NMS:       {1000 * yolo / args.batch:.2f} ms/image")
+    print(f"  Faster R-CNN (RPN, 100 proposals, RoIAlign, box head, NMS): {1000 * rcnn / args.batch:.2f} ms/image")
+    print(f"  YOLO is {rcnn / yolo:.2f}x faster")
+
+
+def train(args):
+    from dlcourse.data.shapes import make_shapes
+    from dlcourse.detection import coco_evaluate, voc_evaluate
+    from dlcourse.models import get_model
+    from dlcourse.train import fit
+
+    train_set = make_shapes(args.train_size, image_size=args.image_size, seed=0)
+    test_set = make_shapes(args.test_size, image_size=args.image_size, seed=1)
+    model = get_model("yolov1_small", backbone=args.backbone, input_shape=(args.image_size, args.image_size, 3),
+                      classes=3)
+    start = time.perf_counter()
+    fit(model, train_set.detection_dataset(32), epochs=args.epochs, optimizer="adam", learning_rate=1e-3,
+        jit_compile=False, verbose=0)
+    seconds = time.perf_counter() - start
+    found = model.detect(test_set.images, score_threshold=0.05)
+    args_ = (list(test_set.boxes), list(test_set.classes), [f["boxes"] for f in found], [f["scores"] for f in found],
+             [f["classes"] for f in found], 3)
+    voc, coco = voc_evaluate(*args_), coco_evaluate(*args_)
+    print(f"yolov1_small ({args.backbone}), {args.train_size} shapes at {args.image_size}px, {args.epochs} epochs: "
+          f"{seconds:.0f} s of training; test ({args.test_size} images): VOC mAP@0.5 {voc['mAP']:.3f}, "
+          f"COCO AP50 {coco['AP50']:.3f}, AP {coco['AP']:.3f}")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--train", action="store_true")
+    parser.add_argument("--backbone", default="resnet18")
+    parser.add_argument("--image-size", type=int, default=128)
+    parser.add_argument("--batch", type=int, default=8)
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--epochs", type=int, default=30)
+    parser.add_argument("--train-size", type=int, default=512)
+    parser.add_argument("--test-size", type=int, default=128)
+    args = parser.parse_args()
+    train(args) if args.train else speed(args)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,33 @@
+"""Object detection tools (객체 탐지): boxes, IoU, NMS, mAP, anchors and RoI pooling, written from
+scratch because the lesson is how they work, each tested against its reference implementation.
+
+Box tools, NMS and mAP are numpy (post-processing, no Keras import); the pieces a model trains
+through (the YOLO loss, RoIAlign) are in ``keras.ops``.
+
+Example:
+    >>> from dlcourse.detection import box_iou
+    >>> box_iou([[0, 0, 10, 10]], [[5, 5, 15, 15]]).round(4).tolist()
+    [[0.1429]]
+"""
+
+from __future__ import annotations
+
+import importlib
+
+_LAZY = {
+    "BOX_FORMATS": "boxes", "convert_boxes": "boxes", "box_area": "boxes", "box_iou": "boxes",
+    "encode_boxes": "boxes", "decode_boxes": "boxes", "check_boxes": "boxes", "BOX_CODER_WEIGHTS": "boxes",
+    "nms": "suppression", "batched_nms": "suppression", "soft_nms": "suppression",
+    "average_precision": "metrics", "voc_evaluate": "metrics", "coco_evaluate": "metrics",
+    "generate_anchors": "anchors", "grid_anchors": "anchors",
+    "roi_align": "roi", "roi_pool": "roi",
+    "yolo_targets": "yolo", "yolo_loss": "yolo", "decode_yolo": "yolo",
+}
+
+__all__ = sorted(_LAZY)
+
+
+def __getattr__(name):
+    if name in _LAZY:
+        return getattr(importlib.import_module(f"dlcourse.detection.{_LAZY[name]}"), name)
+    raise AttributeError(f"module 'dlcourse.detection' has no attribute {name!r}")
