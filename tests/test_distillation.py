@@ -152,3 +152,28 @@ def test_deit_distiller_trains_both_heads_with_a_frozen_teacher():
     class_logits, dist_logits = student(x[:2])
     np.testing.assert_allclose(keras.ops.convert_to_numpy(distiller(x[:2])),
                                keras.ops.convert_to_numpy((class_logits + dist_logits) / 2), atol=1e-6)
+
+
+@pytest.mark.slow
+def test_registered_deit_averages_its_heads_and_its_distiller_round_trips(tmp_path):
+    from dlcourse.models import get_model
+    from dlcourse.models.sequence.vit import distillation_heads
+
+    rng = np.random.default_rng(0)
+    x = rng.uniform(size=(3, 14, 14, 1)).astype("float32")
+    deit = get_model("deit_tiny_digits", input_shape=(14, 14, 1), classes=3, classifier_activation=None)
+    head, head_dist = distillation_heads(deit)(x)
+    np.testing.assert_allclose(keras.ops.convert_to_numpy(deit(x)),
+                               keras.ops.convert_to_numpy((head + head_dist) / 2), atol=1e-6)
+    teacher = mlp(hidden_units=(4,), input_shape=(14, 14, 1), classes=3, classifier_activation=None)
+    distiller = DeiTDistiller(get_model("deit_tiny_digits", input_shape=(14, 14, 1), classes=3), teacher)
+    assert len(distiller.student.outputs) == 2  # the softmax after the average is not part of the heads
+    path = tmp_path / "deit_distiller.keras"
+    distiller.save(path)
+    restored = keras.saving.load_model(path)
+    assert isinstance(restored, DeiTDistiller) and not restored.teacher.trainable
+    assert restored.student.count_params() == distiller.student.count_params()
+    np.testing.assert_allclose(keras.ops.convert_to_numpy(restored(x)), keras.ops.convert_to_numpy(distiller(x)),
+                               atol=1e-6)
+    with pytest.raises(ValueError, match="not a distilled DeiT"):
+        distillation_heads(teacher)

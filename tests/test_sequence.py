@@ -94,18 +94,33 @@ def test_cells_bad_input():
 
 
 @pytest.mark.slow
-def test_lstm_learns_the_first_symbol_task_through_fit():
+def test_lstm_learns_the_first_symbol_task_through_fit_from_arrays():
     from dlcourse.train import fit
-
-    import tensorflow as tf
 
     x, y = make_sequence_task("first_symbol", count=256, length=5, symbols=3, seed=0)
     model = keras.Sequential([keras.Input((5, 3)), keras.layers.LSTM(16), keras.layers.Dense(3)])
-    # a tf.data.Dataset: fit's (x, y) arrays are images, and (n, 5, 3) would get a channel axis
-    data = tf.data.Dataset.from_tensor_slices((x, y)).batch(32)
-    result = fit(model, data, task="sequence_classification", epochs=30, learning_rate=0.02, verbose=0,
-                 tensorboard=False)
+    # plain (x, y) arrays: sequences keep their (n, 5, 3) shape, no channel axis, no [0, 1] check
+    result = fit(model, (x, y), task="sequence_classification", epochs=30, learning_rate=0.02, verbose=0,
+                 tensorboard=False, batch_size=32)
+    assert result.task == "sequence_classification"
     assert result.history["accuracy"][-1] > 0.9
+
+
+def test_sequence_arrays_keep_their_shape_and_bad_sequences_are_refused():
+    from dlcourse.data import as_image_data
+    from dlcourse.train import fit
+
+    x, y = make_sequence_task("majority", count=20, length=4, symbols=3)
+    data = as_image_data((x * 5 - 2, y), task="sequence_classification", validation_split=0.2)
+    assert data.input_shape == (4, 3) and data.num_classes == 3 and data.sizes()["val"] == 4
+    assert data.x_train.min() < 0  # features are not pixels: never rescaled or refused for leaving [0, 1]
+    tokens = as_image_data((np.ones((10, 6), "int64"), np.arange(10) % 2), task="sequence_classification")
+    assert tokens.x_train.dtype == np.int32 and tokens.input_shape == (6,)
+    with pytest.raises(ValueError, match="sequence length of 0"):
+        as_image_data((np.zeros((4, 0, 3)), np.zeros(4)), task="sequence_classification")
+    model = keras.Sequential([keras.Input((4, 3)), keras.layers.GRU(2), keras.layers.Dense(3)])
+    with pytest.raises(ValueError, match="task='sequence_classification'"):  # as images they gain a channel axis
+        fit(model, (x, y), epochs=1, verbose=0)
 
 
 def test_count_macs_counts_recurrent_embedding_and_refuses_unknown_layers():

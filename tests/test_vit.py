@@ -59,6 +59,15 @@ def test_vit_tiny_and_deit_tiny_built_whole():
     assert deit.get_layer("head_dist").count_params() == 193_000
 
 
+def test_deit_tiny_digits_count():
+    from dlcourse.models.sequence.vit import deit_tiny_digits
+
+    model = deit_tiny_digits()
+    # vit_tiny_digits + the distillation token (64) + its position (64) + head_dist (64 x 10 + 10)
+    assert model.count_params() == 72_074 + 64 + 64 + 650 == 72_852
+    assert count_macs(model).total == 1_314_048
+
+
 def test_vit_tiny_digits_count_and_macs():
     model = vit_tiny_digits()
     assert model.count_params() == 72_074  # keras-hub's tiny MNIST ViT with a 10-class head

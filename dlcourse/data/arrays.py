@@ -22,12 +22,13 @@ from dlcourse.data.checks import (
     check_mask_labels,
     check_regression_targets,
     check_same_length,
+    check_sequences,
     encode_string_labels,
     is_string_labels,
 )
 from dlcourse.data.image_data import ImageData, split_validation
 
-TARGET_KINDS = ("classification", "segmentation", "regression")
+TARGET_KINDS = ("classification", "segmentation", "regression", "sequence_classification")
 
 
 def _pair(argument: str, value) -> tuple:
@@ -86,8 +87,10 @@ def as_image_data(data, *, test=None, validation=None, validation_split: float =
         validation_split: the fraction held out when `validation` is not given, in [0, 1).
         seed: seed of that split.
         task: what `y` holds: ``"classification"`` (class ids ``(n,)``, one-hot or strings),
-            ``"segmentation"`` (per-pixel class ids ``(n, height, width)``) or ``"regression"``
-            (real values ``(n, ...)``, ``num_classes`` None).
+            ``"segmentation"`` (per-pixel class ids ``(n, height, width)``), ``"regression"``
+            (real values ``(n, ...)``, ``num_classes`` None) or ``"sequence_classification"``
+            (class ids as for classification; then `x` holds sequences ``(n, steps[, features])``,
+            checked by `dlcourse.data.checks.check_sequences`: kept as they are, no channel axis).
         num_classes: the number of classes (default: the largest label + 1, or ``len(class_names)``).
         class_names: optional names of the classes, in id order.
         name: what the data is called in runs and messages.
@@ -131,8 +134,10 @@ def as_image_data(data, *, test=None, validation=None, validation_split: float =
         labels = {split: check_regression_targets(y, f"y_{split}") for split, y in labels.items()}
         class_names = ()
     else:
-        labels, num_classes, class_names = _class_ids(labels, num_classes, class_names, task)
-    images = {split: check_images(x, f"x_{split}") for split, (x, _) in pairs.items()}
+        kind = "classification" if task == "sequence_classification" else task
+        labels, num_classes, class_names = _class_ids(labels, num_classes, class_names, kind)
+    check_x = check_sequences if task == "sequence_classification" else check_images
+    images = {split: check_x(x, f"x_{split}") for split, (x, _) in pairs.items()}
     if task == "segmentation":
         for split, y in labels.items():
             if y.shape[1:] != images[split].shape[1:3]:
@@ -143,7 +148,8 @@ def as_image_data(data, *, test=None, validation=None, validation_split: float =
         x_train, y_train, x_val, y_val = images["train"], labels["train"], images["val"], labels["val"]
     else:
         x_train, y_train, x_val, y_val = split_validation(
-            images["train"], labels["train"], validation_split, seed, stratify=task == "classification"
+            images["train"], labels["train"], validation_split, seed,
+            stratify=task in ("classification", "sequence_classification")
         )
     x_test, y_test = (images["test"], labels["test"]) if "test" in pairs else (x_train[:0], y_train[:0])
     return ImageData(name=name, x_train=x_train, y_train=y_train, x_val=x_val, y_val=y_val, x_test=x_test,

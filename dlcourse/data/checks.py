@@ -105,6 +105,34 @@ def check_images(x, name: str = "x_train", *, scale: float | None = None) -> np.
     return x[..., None] if x.ndim == 3 else x
 
 
+def check_sequences(x, name: str = "x_train") -> np.ndarray:
+    """`x` as sequences ``(n, steps[, features])``: never rescaled, never given a channel axis.
+
+    Float sequences become float32 (any finite values: features are not pixels); integer sequences
+    (token ids for an ``Embedding``) become int32.
+
+    Args:
+        x: sequences ``(n, steps)`` or ``(n, steps, features)``, at least one step.
+        name: what the error messages call `x`.
+
+    Returns:
+        A float32 or int32 array of the same shape.
+
+    Example:
+        >>> check_sequences(np.zeros((2, 5, 3))).shape, check_sequences(np.ones((2, 4), "int64")).dtype.name
+        ((2, 5, 3), 'int32')
+    """
+    x = np.asarray(x)
+    if x.dtype == object or not (np.issubdtype(x.dtype, np.integer) or np.issubdtype(x.dtype, np.floating)):
+        raise TypeError(f"{name} must be numeric sequences (integers or floats); got dtype {x.dtype}")
+    if x.ndim not in (2, 3):
+        raise ValueError(f"{name} must be sequences shaped (n, steps) or (n, steps, features); got shape {x.shape}")
+    if x.shape[1] == 0:
+        raise ValueError(f"{name} has a sequence length of 0 (shape {x.shape}); each sequence needs at least one step")
+    check_finite(x, name)
+    return np.asarray(x, dtype="int32" if np.issubdtype(x.dtype, np.integer) else "float32")
+
+
 def encode_string_labels(*ys) -> tuple:
     """Map string labels to integer ids: ``(ids_1, ..., ids_k, class_names)``, names sorted.
 

@@ -49,6 +49,7 @@ _LAZY = {  # public name -> the module of dlcourse.models that defines it
     **{name: "sequence.recurrent" for name in ("rnn_rows", "lstm_rows", "gru_rows")},
     "attention_rows": "sequence.transformer",
     "vit_tiny_digits": "sequence.vit",
+    "deit_tiny_digits": "sequence.vit",
     **{name: "segmentation.fcn" for name in ("fcn32s", "fcn16s", "fcn8s", "fcn32s_small", "fcn16s_small", "fcn8s_small")},
     "unet": "segmentation.unet",
     "unet_small": "segmentation.unet",

@@ -192,6 +192,12 @@ SEQUENCE = {
         reference="keras-hub ViTBackbone(28x28x1, patch 7, 2 layers, 4 heads, D 64, MLP 128) + head: 72,074",
         params=72_074, macs=1_238_912,
     ),
+    "deit_tiny_digits": ModelEntry(
+        name="deit_tiny_digits", family="vit", module="sequence.vit", default_input_shape=(28, 28, 1), min_size=7,
+        reference="vit_tiny_digits with DeiT's distillation token and head_dist (Touvron et al. 2021), "
+                  "heads averaged: 72,852",
+        params=72_852, macs=1_314_048,
+    ),
 }
 
 

@@ -108,6 +108,8 @@ def check_model_fits_data(model, data: ImageData, task: Task | None = None):
         raise ValueError(
             f"data: images of shape {data.input_shape} do not fit the model's input_shape {expected}; "
             f"build the model with input_shape={data.input_shape} or load the data with image_size="
+            + ("; sequences (n, steps, features) go in with task='sequence_classification'"
+               if len(expected) == len(data.input_shape) - 1 else "")
         )
     check_data = getattr(model, "check_data", None)  # a model that knows its data's range (generative)
     if callable(check_data):
@@ -137,8 +139,9 @@ def fit(model, data, config: TrainConfig | None = None, *, task: str | None = No
         model: a registered model name (built for `data`'s shape and classes), a `keras.Model`, or
             a function returning one (built inside the distribution strategy's scope).
         data: an `ImageData` (`dlcourse.data.load_dataset`), an ``(x, y)`` pair of arrays (checked and
-            split by `dlcourse.data.as_image_data`), or a `tf.data.Dataset` of ``(x, y)`` batches (then
-            `validation_data` may give another).
+            split by `dlcourse.data.as_image_data`: images gain a channel axis, sequences
+            ``(n, steps[, features])`` with ``task="sequence_classification"`` stay as they are), or a
+            `tf.data.Dataset` of ``(x, y)`` batches (then `validation_data` may give another).
         config: a `TrainConfig`; `overrides` replace its fields (``fit(m, d, epochs=5)``).
         task: one of `dlcourse.train.tasks.TASKS`; by default the model's own ``task``, its
             registry entry's, or classification.
@@ -198,7 +201,8 @@ def _check_data(data, validation_data, task: str | None):
         )
     from dlcourse.data import as_image_data
 
-    kind = task if task in ("segmentation", "regression") else "classification"
+    # sequences (n, steps, features) stay as they are; everything else is images and gains a channel axis
+    kind = task if task in ("segmentation", "regression", "sequence_classification") else "classification"
     data = as_image_data(data, task=kind)
     if len(data.x_train) == 0:
         raise ValueError("data: the training split is empty")

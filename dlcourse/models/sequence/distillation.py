@@ -201,7 +201,9 @@ class DeiTDistiller(_TeacherStudent):
     """Train a distilled DeiT (`deit_tiny16(..., classifier_activation=None)`) with DeiT's hard distillation.
 
     Args:
-        student: a model with two logit outputs ``[class head, distillation head]`` (``distilled=True``).
+        student: a model with two logit outputs ``[class head, distillation head]`` (``distilled=True``),
+            or `deit_tiny_digits` (its averaged heads are taken apart by `distillation_heads`; the
+            distiller's ``student`` is then that two-output view, sharing the model's weights).
         teacher: a trained classifier (a CNN from the zoo); frozen. Only its argmax is used.
 
     Calling it returns the average of the two heads' logits (DeiT's inference).
@@ -217,9 +219,15 @@ class DeiTDistiller(_TeacherStudent):
     """
 
     def __init__(self, student, teacher, **kwargs):
-        _check_logits("student", student)
+        from dlcourse.models.sequence.vit import distillation_heads
+
+        if not isinstance(student, keras.Model):
+            raise TypeError(f"student must be a keras.Model; got {type(student).__name__}")
         if not isinstance(teacher, keras.Model):
             raise TypeError(f"teacher must be a keras.Model; got {type(teacher).__name__}")
+        if len(student.outputs) == 1 and {"head", "head_dist"} <= {layer.name for layer in student.layers}:
+            student = distillation_heads(student)
+        _check_logits("student", student)
         if len(student.outputs) != 2:
             raise ValueError("student must be a distilled DeiT with two outputs [class head, distillation head]; "
                              f"got {len(student.outputs)} output(s) (build it with distilled=True)")

@@ -213,6 +213,67 @@ def vit_tiny_digits(include_top=True, weights=None, input_tensor=None, input_sha
     )
 
 
+def deit_tiny_digits(include_top=True, weights=None, input_tensor=None, input_shape=None, pooling=None, classes=10,
+                     classifier_activation="softmax", patch_size=VIT_DIGITS["patch_size"], dropout=0.0):
+    """`vit_tiny_digits` with DeiT's distillation token and second head, averaged: one output.
+
+    Reference: Touvron et al. 2021 (DeiT) at `vit_tiny_digits`' size: 72,852 parameters at 28x28x1
+    with 10 classes (72,074 + the distillation token, its position, and ``head_dist``). The output is
+    ``classifier_activation((head + head_dist) / 2)`` on the logits of the two heads (DeiT's
+    inference), so it trains and saves like any classifier; `DeiTDistiller` trains the two heads
+    apart (the class head on the labels, ``head_dist`` on the teacher's argmax).
+
+    Args:
+        include_top, weights, input_tensor, input_shape, pooling, classes, classifier_activation: as
+            in keras.applications; `input_shape` is ``(28, 28, 1)`` by default.
+        patch_size: the patch size (7: a 4x4 grid at 28x28).
+        dropout: dropout in the encoder blocks.
+
+    Returns:
+        A `keras.Model` named ``deit_tiny_digits``.
+
+    Example:
+        >>> deit_tiny_digits(input_shape=(8, 8, 1), patch_size=2).output_shape
+        (None, 10)
+    """
+    entry = model_entry("deit_tiny_digits")
+    model = vision_transformer(
+        **{k: v for k, v in VIT_DIGITS.items() if k != "patch_size"}, patch_size=patch_size, distilled=True,
+        include_top=include_top, input_tensor=input_tensor,
+        input_shape=entry.default_input_shape if input_shape is None and input_tensor is None else input_shape,
+        pooling=pooling, classes=classes, classifier_activation=None, dropout=dropout,
+        name="deit_tiny_digits", entry=entry,
+    )
+    if include_top:
+        # checked by vision_transformer's check_model_args: None or an activation name
+        x = keras.layers.Average(name="heads_average")(model.outputs)
+        if classifier_activation is not None:
+            x = keras.layers.Activation(classifier_activation, name="predictions")(x)
+        model = keras.Model(model.input, x, name="deit_tiny_digits")
+    return load_weights(model, weights)
+
+
+def distillation_heads(model):
+    """The two heads' logits ``[head, head_dist]`` of a DeiT as one model sharing its layers.
+
+    A model from `vision_transformer(distilled=True)` already has them as outputs; `deit_tiny_digits`
+    averages them, and this undoes that (what `DeiTDistiller` trains).
+
+    Example:
+        >>> len(distillation_heads(deit_tiny_digits()).outputs)
+        2
+    """
+    if len(model.outputs) == 2:
+        return model
+    try:
+        heads = [model.get_layer(name).output for name in ("head", "head_dist")]
+    except ValueError:
+        raise ValueError(f"{model.name} is not a distilled DeiT: it needs two outputs [class head, distillation "
+                         "head] or layers 'head' and 'head_dist' (build it with distilled=True or "
+                         "deit_tiny_digits)") from None
+    return keras.Model(model.input, heads, name=model.name)
+
+
 def resize_vit(model, builder, input_shape, **kwargs):
     """Build `builder` at a new `input_shape` and copy `model`'s weights in, interpolating positions.
 
