@@ -121,8 +121,10 @@ def check_model_fits_data(model, data: ImageData, task: Task | None = None):
     for split in ("train", "val", "test"):
         _, y = data.arrays(split)
         task.check_targets(y, classes, split)
+        if task.name != "segmentation" or not len(y):
+            continue
         output = tuple(model.output_shape[1:3])
-        if task.name == "segmentation" and len(y) and any(o is not None and o != m for o, m in zip(output, y.shape[1:3])):
+        if any(o is not None and o != m for o, m in zip(output, y.shape[1:3])):
             raise ValueError(
                 f"data: {split} masks of {y.shape[1:3]} pixels do not match the model's output of {output} pixels; "
                 "a U-Net with padding='valid' outputs less than its input (572 -> 388): centre-crop the masks "
