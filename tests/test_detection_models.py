@@ -43,6 +43,8 @@ def test_fast_yolo_and_small_yolo_counts():
     small = get_model("yolov1_small")
     assert (small.count_params(), count_macs(small).total) == (model_entry("yolov1_small").params,
                                                                 model_entry("yolov1_small").macs)
+    momenta = {l.momentum for l in small._flatten_layers() if isinstance(l, keras.layers.BatchNormalization)}
+    assert momenta == {0.9}  # Keras' 0.99 never settled: trained, it detected nothing at inference
 
 
 def test_documented_defaults():
@@ -149,6 +151,7 @@ def test_small_yolo_trains_through_fit_and_round_trips(tmp_path):
     (lambda: yolov1_small(backbone="mlp"), "backbone must be one of"),
     (lambda: yolov1_small(level="P9"), "level must be one of"),
     (lambda: yolov1_small(confidence_target="half"), "confidence_target must be one of"),
+    (lambda: yolov1_small(bn_momentum=1.5), "bn_momentum"),
 ])
 def test_bad_arguments_are_named(build, message):
     with pytest.raises(ValueError, match=message):
@@ -202,3 +205,23 @@ def test_targets_written_as_predictions_have_zero_loss_and_decode_to_the_boxes()
     result = voc_evaluate(kept_boxes, kept_classes, [f["boxes"] for f in found], [f["scores"] for f in found],
                           [f["classes"] for f in found], 3)
     assert result["mAP"] == 1.0
+
+
+def test_cli_train_refuses_detection_without_boxes(tmp_path, capsys):
+    from dlcourse.cli import main
+
+    assert main(["train", "yolov1_small", "--data", "digits", "--run-dir", str(tmp_path / "run")]) == 2
+    assert "--data must be one of ('shapes',)" in capsys.readouterr().err
+    assert not (tmp_path / "run").exists()
+
+
+@pytest.mark.slow
+def test_cli_train_detection_on_shapes_boxes(tmp_path, capsys):
+    from dlcourse.cli import main
+
+    run = tmp_path / "run"
+    assert main(["train", "yolov1_small", "--data", "shapes", "--image-size", "32", "--limit", "10", "--epochs", "1",
+                 "--batch-size", "8", "--no-tensorboard", "--run-dir", str(run)]) == 0
+    out = capsys.readouterr().out
+    assert "9 training images of 32 px" in out and "test (200 images): VOC mAP@0.5" in out
+    assert (run / "best.keras").is_file() and (run / "model.keras").is_file()

@@ -11,6 +11,7 @@ from dlcourse.cli.common import (
     add_training_arguments,
     add_transfer_arguments,
     load_data_from_args,
+    load_detection_data_from_args,
     train_config_from_args,
 )
 
@@ -80,9 +81,13 @@ def run(args) -> int:
             raise ValueError("give a MODEL name (see `dlcourse models`) or --config RUN/config.json")
         name, model_args = args.model, {}
         config = train_config_from_args(args)
-    model_entry(name)  # an unknown name fails here, before any data is loaded
+    entry = model_entry(name)  # an unknown name fails here, before any data is loaded
     weights, transfer = getattr(args, "weights", None), getattr(args, "transfer", None)
     _check_transfer_arguments(name, weights, transfer, args)
+    if getattr(entry, "task", None) == "detection":
+        if transfer or weights:
+            raise ValueError(f"--weights and --transfer are not supported for the detection model {name}")
+        return _train_detection(name, config, model_args, args)
     data = load_data_from_args(args)
     from dlcourse.train import TrainingDiverged, fit
 
@@ -109,6 +114,32 @@ def run(args) -> int:
         f"{k.replace('_', ' ')} {v[-1]:.4f}" for k, v in result.history.items() if k.startswith("val_")
     )
     print(f"{scores}{', ' if scores else ''}{result.seconds:.1f} s of training; files in {run_dir}")
+    return 0
+
+
+def _train_detection(name, config, model_args, args) -> int:
+    """Train a detection model on boxes (``--data shapes``) and print its test VOC mAP@0.5 and COCO AP."""
+    train, validation, test, count = load_detection_data_from_args(args, config.batch_size, config.seed)
+    from dlcourse.detection import coco_evaluate, voc_evaluate
+    from dlcourse.train import TrainingDiverged, fit
+
+    classes = len(test.class_names)
+    model_args = {**model_args, "input_shape": (test.image_size, test.image_size, 3), "classes": classes}
+    record = {"data_load": {k: getattr(args, k) for k in DATA_ARGUMENTS if hasattr(args, k)}}
+    run_dir = args.run_dir or os.path.join("runs", f"{name}-{args.data}")
+    print(f"Training {name} on {args.data} boxes ({count:,} training images of {test.image_size} px) into {run_dir}", flush=True)
+    try:
+        result = fit(name, train, config, run_dir=run_dir, overwrite=args.overwrite, validation_data=validation,
+                     model_args=model_args, record=record)
+    except TrainingDiverged as error:
+        print(f"dlcourse train: {error}. The best model before it is in {run_dir}/best.keras", file=sys.stderr)
+        return 1
+    found = result.model.detect(test.images, score_threshold=0.05)
+    scored = (list(test.boxes), list(test.classes), [f["boxes"] for f in found], [f["scores"] for f in found],
+              [f["classes"] for f in found], classes)
+    voc, coco = voc_evaluate(*scored), coco_evaluate(*scored)
+    print(f"test ({len(test)} images): VOC mAP@0.5 {voc['mAP']:.4f}, COCO AP50 {coco['AP50']:.4f}, AP {coco['AP']:.4f}, "
+          f"{result.seconds:.1f} s of training; files in {run_dir}")
     return 0
 
 

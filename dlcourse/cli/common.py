@@ -80,3 +80,29 @@ def load_data_from_args(args, **overrides):
         raise ValueError("--data folder needs --image-size SIZE (images are resized to SIZE x SIZE)")
     return load_dataset(args.data, path=args.data_path, image_size=args.image_size, limit=args.limit,
                         sha256=getattr(args, "sha256", None), **overrides)
+
+
+DETECTION_DATA = ("shapes",)  # the data sets with boxes that `dlcourse train` feeds to detection models
+DETECTION_VALIDATION = 0.1  # the part of the training images held out for validation
+
+
+def load_detection_data_from_args(args, batch_size: int, seed: int = 0):
+    """Detection batches for ``dlcourse train``: ``(train, validation, test, training_images)`` with
+    `train` and `validation` tf.data of ``(images, {"boxes", "classes"})``, `test` the held-out `Shapes`."""
+    from dlcourse.checks import check_positive_int
+    from dlcourse.data.shapes import SHAPES_TRAIN, load_shapes
+
+    if args.data not in DETECTION_DATA:
+        raise ValueError(f"--data must be one of {DETECTION_DATA} for a detection model (it needs boxes); "
+                         f"got {args.data!r}")
+    if args.data_path is not None or getattr(args, "sha256", None) is not None:
+        raise ValueError("--data-path and --sha256 do not apply to --data shapes (it is drawn, not read)")
+    size = 64 if args.image_size is None else check_positive_int("--image-size", args.image_size)
+    count = SHAPES_TRAIN if args.limit is None else check_positive_int("--limit", args.limit)
+    if count < 2:
+        raise ValueError(f"--limit must be at least 2 for detection (a training and a validation image); got {count}")
+    train, test = load_shapes(image_size=size, train_size=count, seed=seed)
+    held = max(1, round(DETECTION_VALIDATION * count))
+    validation, train = train.subset(slice(0, held)), train.subset(slice(held, None))
+    return (train.detection_dataset(batch_size, seed=seed), validation.detection_dataset(batch_size, shuffle=False),
+            test, len(train))

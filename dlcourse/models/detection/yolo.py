@@ -28,6 +28,7 @@ from dlcourse.checks import check_choice, check_fraction, check_positive_int, is
 from dlcourse.detection.yolo import CONFIDENCE_TARGETS, LAMBDA_COORD, LAMBDA_NOOBJ, decode_yolo, yolo_loss
 
 LEAKY_SLOPE = 0.1  # the paper's leaky ReLU
+BN_MOMENTUM = 0.9  # yolov1_small's backbone batch norm: moving statistics that settle in a few hundred steps
 # Figure 3 as data: (filters, kernel, stride) per convolution, "M" a 2x2 max-pool with stride 2
 YOLOV1_CONVS = (
     (64, 7, 2), "M", (192, 3, 1), "M",
@@ -196,7 +197,7 @@ def fast_yolo(input_tensor=None, input_shape=None, weights=None, classes=20, gri
 
 
 def yolov1_small(backbone="resnet18", input_tensor=None, input_shape=None, weights=None, classes=3,
-                 boxes_per_cell=2, level="P4", width=128, **loss_args):
+                 boxes_per_cell=2, level="P4", width=128, bn_momentum=BN_MOMENTUM, **loss_args):
     """A small YOLOv1 on any registered backbone: its `level` feature map, a 3x3 conv of `width`
     filters (leaky ReLU) and a 1x1 conv to 5B + C channels; the grid is the feature map's size.
 
@@ -208,6 +209,8 @@ def yolov1_small(backbone="resnet18", input_tensor=None, input_shape=None, weigh
         boxes_per_cell: B.
         level: the backbone output to detect on (``"P4"``: stride 16, a 4 x 4 grid on 64 x 64).
         width: filters of the head's 3x3 convolution.
+        bn_momentum: momentum of the backbone's batch-norm moving statistics (0.9: Keras' 0.99 has not
+            settled after a few hundred steps, and the trained model then detects nothing at inference).
         **loss_args: `lambda_coord`, `lambda_noobj`, `confidence_target` of the loss.
 
     Returns:
@@ -224,7 +227,11 @@ def yolov1_small(backbone="resnet18", input_tensor=None, input_shape=None, weigh
     check_choice("level", level, tuple(levels))
     shape = _check_args(None, input_shape, (64, 64, 3), levels[level].stride, boxes_per_cell, classes, "yolov1_small")
     width = check_positive_int("width", width)
+    bn_momentum = check_fraction("bn_momentum", bn_momentum)
     pyramid = get_backbone(backbone, input_shape=shape, weights=weights)
+    for layer in pyramid._flatten_layers():
+        if isinstance(layer, keras.layers.BatchNormalization):
+            layer.momentum = bn_momentum
     features = keras.Model(pyramid.inputs, pyramid.output[level], name=f"{backbone}_{level}")  # no unused stages
     inputs = keras.Input(shape, name="images") if input_tensor is None else input_tensor
     x = features(inputs)
