@@ -71,14 +71,16 @@ def lesson_assets(start=None) -> Path:
     notebook) it is ``assets/`` in the folder the notebook runs in.
 
     Args:
-        start: the folder the notebook runs in (default: the current directory).
+        start: the folder the notebook runs in (default: the current directory, and the path
+            returned is relative to it: ``../assets`` or ``assets``).
 
     Example:
         >>> lesson_assets().name
         'assets'
     """
-    here = Path(start) if start is not None else Path.cwd()
-    beside = here.parent / "assets"
-    assets = beside if here.name == "lessons" and beside.is_dir() else here / "assets"
+    here = Path(start) if start is not None else Path()  # relative: a notebook shows no machine's paths
+    resolved = here.resolve()
+    in_repository = resolved.name == "lessons" and (resolved.parent / "assets").is_dir()
+    assets = (here.parent if start is not None else Path("..")) / "assets" if in_repository else here / "assets"
     assets.mkdir(parents=True, exist_ok=True)
     return assets
