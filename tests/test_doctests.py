@@ -10,6 +10,8 @@ import pkgutil
 
 import pytest
 
+from dlcourse.models import registry
+
 import dlcourse
 
 OPTIONS = doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE
@@ -50,6 +52,8 @@ def _examples():
 @pytest.mark.parametrize("test", _examples())
 def test_example_runs(test, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
+    # an example that registers a model of its own (register_model's) leaves the registry as it was
+    monkeypatch.setattr(registry, "_REGISTRY", dict(registry._registry()))
     runner = doctest.DocTestRunner(optionflags=OPTIONS)
     test.globs = dict(test.globs)  # each example starts from its module's globals, untouched by others
     output = []

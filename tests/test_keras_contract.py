@@ -114,7 +114,7 @@ def test_backbone_outputs_named_feature_maps_at_their_strides(name):
     features = model_entry(name).feature_outputs
     assert list(backbone.output) == list(features)
     for size in SIZES:
-        outputs = backbone.predict(_images(size), verbose=0)
+        outputs = backbone.predict(_images(size, backbone.input_shape[-1]), verbose=0)
         for level, feature in features.items():
             assert feature.stride == 2 ** int(level[1:])
             assert outputs[level].shape[1:3] == (size // feature.stride, size // feature.stride), level

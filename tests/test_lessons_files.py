@@ -54,10 +54,13 @@ def test_plots_go_beside_the_repository_lessons_or_into_a_new_assets_folder(tmp_
 def test_each_lesson_installs_the_package_first_and_finds_its_assets_one_way(path):
     cells = [cell for cell in nbformat.read(path, as_version=4).cells if cell.cell_type == "code"]
     assert 'importlib.util.find_spec("dlcourse") is None' in cells[0].source
+    imported = False
     for cell in cells:
         for line in cell.source.splitlines():
+            imported = imported or line.startswith("from dlcourse.lessons_files import lesson_assets")
             if re.match(r"\s*ASSETS\s*=", line):
                 assert "lesson_assets()" in line, line
+                assert imported, "lesson_assets is used before it is imported"
 
 
 @pytest.mark.slow
