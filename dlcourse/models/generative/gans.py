@@ -248,18 +248,28 @@ class WGANGP(GAN):
 
 
 # --- the players ---------------------------------------------------------------------------------
-def mlp_generator(shape, latent_dim, hidden_units, output_activation, classes=None, name="generator"):
-    """Codes (and, with `classes`, a label) -> LeakyReLU layers -> an image."""
-    z = keras.Input((latent_dim,), name=f"{name}_code")
-    inputs, x = [z], z
-    if classes:
-        label = keras.Input((1,), dtype="int32", name=f"{name}_label")
-        inputs.append(label)
-        x = layers.Concatenate(name=f"{name}_concat")(
-            [z, layers.CategoryEncoding(classes, output_mode="one_hot", name=f"{name}_one_hot")(label)])
+def _with_label(x, inputs, classes, name):
+    """With `classes`: a label input, one-hot encoded and concatenated to `x` (conditional players)."""
+    if not classes:
+        return x
+    label = keras.Input((1,), dtype="int32", name=f"{name}_label")
+    inputs.append(label)
+    return layers.Concatenate(name=f"{name}_concat")(
+        [x, layers.CategoryEncoding(classes, output_mode="one_hot", name=f"{name}_one_hot")(label)])
+
+
+def _leaky_dense_stack(x, hidden_units, name):
     for i, units in enumerate(hidden_units, start=1):
         x = layers.Dense(units, name=f"{name}_dense{i}")(x)
         x = layers.LeakyReLU(LEAKY_SLOPE, name=f"{name}_lrelu{i}")(x)
+    return x
+
+
+def mlp_generator(shape, latent_dim, hidden_units, output_activation, classes=None, name="generator"):
+    """Codes (and, with `classes`, a label) -> LeakyReLU layers -> an image."""
+    z = keras.Input((latent_dim,), name=f"{name}_code")
+    inputs = [z]
+    x = _leaky_dense_stack(_with_label(z, inputs, classes, name), hidden_units, name)
     x = layers.Dense(int(np.prod(shape)), activation=output_activation, name=f"{name}_pixels")(x)
     return keras.Model(inputs if classes else z, layers.Reshape(shape, name=f"{name}_image")(x), name=name)
 
@@ -267,15 +277,9 @@ def mlp_generator(shape, latent_dim, hidden_units, output_activation, classes=No
 def mlp_discriminator(shape, hidden_units, classes=None, name="discriminator"):
     """An image (and, with `classes`, a label) -> LeakyReLU layers -> one logit."""
     image = keras.Input(shape, name=f"{name}_image")
-    inputs, x = [image], layers.Flatten(name=f"{name}_flatten")(image)
-    if classes:
-        label = keras.Input((1,), dtype="int32", name=f"{name}_label")
-        inputs.append(label)
-        x = layers.Concatenate(name=f"{name}_concat")(
-            [x, layers.CategoryEncoding(classes, output_mode="one_hot", name=f"{name}_one_hot")(label)])
-    for i, units in enumerate(hidden_units, start=1):
-        x = layers.Dense(units, name=f"{name}_dense{i}")(x)
-        x = layers.LeakyReLU(LEAKY_SLOPE, name=f"{name}_lrelu{i}")(x)
+    inputs = [image]
+    x = _with_label(layers.Flatten(name=f"{name}_flatten")(image), inputs, classes, name)
+    x = _leaky_dense_stack(x, hidden_units, name)
     return keras.Model(inputs if classes else image, layers.Dense(1, name=f"{name}_logit")(x), name=name)
 
 
