@@ -12,6 +12,18 @@ PROJECT_ROOT = Path(__file__).resolve().parents[1]
 SHARED_DATA = PROJECT_ROOT.parent / "shared" / "data"
 
 
+def stop_at_epoch(epoch: int):
+    """A callback that stands in for a kill: the process dies as epoch `epoch` begins (the one before was saved)."""
+    import keras
+
+    class StopAtEpoch(keras.callbacks.Callback):
+        def on_epoch_begin(self, current, logs=None):
+            if current == epoch:
+                raise KeyboardInterrupt
+
+    return StopAtEpoch()
+
+
 @pytest.fixture(scope="session")
 def shared_data_dir():
     """The folder holding the real MNIST file (../shared/data); skips the test when it is absent."""

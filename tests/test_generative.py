@@ -5,6 +5,8 @@ import keras
 import numpy as np
 import pytest
 
+from conftest import stop_at_epoch
+
 from dlcourse.models import get_model, list_models, model_entry
 from dlcourse.models.configs import GENERATIVE
 from dlcourse.train import fit
@@ -65,22 +67,12 @@ def test_an_autoencoder_trains_through_fit_into_a_run_directory_and_loads_back(t
                                atol=1e-6)
 
 
-class StopAtEpoch(keras.callbacks.Callback):
-    def __init__(self, epoch):
-        super().__init__()
-        self.epoch = epoch
-
-    def on_epoch_begin(self, epoch, logs=None):
-        if epoch == self.epoch:
-            raise KeyboardInterrupt
-
-
 def test_a_gan_killed_and_resumed_ends_as_the_uninterrupted_run(tiny, tmp_path):
     """Both players, the one optimiser's moments and the sampling seed's state come back."""
     settings = dict(epochs=2, batch_size=32, seed=1, **QUICK)
     whole = fit("cgan", tiny, run_dir=tmp_path / "whole", **settings)
     with pytest.raises(KeyboardInterrupt):
-        fit("cgan", tiny, run_dir=tmp_path / "cut", callbacks=[StopAtEpoch(1)], **settings)
+        fit("cgan", tiny, run_dir=tmp_path / "cut", callbacks=[stop_at_epoch(1)], **settings)
     resumed = fit("cgan", tiny, run_dir=tmp_path / "cut", **settings)
     assert resumed.status == "resumed" and resumed.initial_epoch == 1
     assert int(resumed.model.optimizer.iterations) == int(whole.model.optimizer.iterations) == 4  # generator steps

@@ -10,6 +10,8 @@ import keras
 import numpy as np
 import pytest
 
+from conftest import stop_at_epoch
+
 from dlcourse.models import mlp
 from dlcourse.train import RunDirectoryError, TrainingDiverged, fit
 from dlcourse.train.rundir import RunDirectory
@@ -31,18 +33,6 @@ def snapshot(folder):
                 with open(path, "rb") as f:
                     files[os.path.relpath(path, folder)] = f.read()
     return files
-
-
-class StopAtEpoch(keras.callbacks.Callback):
-    """Stands in for a kill: the process dies as epoch `epoch` begins (the one before was saved)."""
-
-    def __init__(self, epoch):
-        super().__init__()
-        self.epoch = epoch
-
-    def on_epoch_begin(self, epoch, logs=None):
-        if epoch == self.epoch:
-            raise KeyboardInterrupt
 
 
 def test_fit_is_callable_from_the_package():
@@ -83,7 +73,7 @@ def test_a_resumed_run_ends_as_the_uninterrupted_one(digits, tmp_path):
     # Kill where early stopping is counting: the epoch before the kill did not improve on the best.
     kill = next(k for k in range(2, len(val_loss)) if int(np.argmin(val_loss[:k])) < k - 1)
     with pytest.raises(KeyboardInterrupt):
-        fit("notes_cnn", digits, run_dir=tmp_path / "cut", callbacks=[StopAtEpoch(kill)], **settings)
+        fit("notes_cnn", digits, run_dir=tmp_path / "cut", callbacks=[stop_at_epoch(kill)], **settings)
     resumed = fit("notes_cnn", digits, run_dir=tmp_path / "cut", **settings)
     assert resumed.status == "resumed" and resumed.initial_epoch == kill
     assert (tmp_path / "cut" / "history.csv").read_text() == (tmp_path / "whole" / "history.csv").read_text()
@@ -142,7 +132,7 @@ def test_a_second_process_is_stopped_at_once(digits8, tmp_path):
 
 def test_history_is_exact_after_a_kill_between_checkpoint_and_csv(digits8, tmp_path):
     with pytest.raises(KeyboardInterrupt):
-        fit("mlp", digits8, epochs=4, run_dir=tmp_path, callbacks=[StopAtEpoch(2)], **QUICK)
+        fit("mlp", digits8, epochs=4, run_dir=tmp_path, callbacks=[stop_at_epoch(2)], **QUICK)
     history = tmp_path / "history.csv"
     history.write_text("\n".join(history.read_text().splitlines()[:-1]) + "\n")  # the last row never written
     fit("mlp", digits8, epochs=4, run_dir=tmp_path, **QUICK)
@@ -151,7 +141,7 @@ def test_history_is_exact_after_a_kill_between_checkpoint_and_csv(digits8, tmp_p
 
 def test_a_corrupt_newest_checkpoint_falls_back_one_epoch(digits8, tmp_path):
     with pytest.raises(KeyboardInterrupt):
-        fit("mlp", digits8, epochs=4, run_dir=tmp_path, callbacks=[StopAtEpoch(3)], **QUICK)
+        fit("mlp", digits8, epochs=4, run_dir=tmp_path, callbacks=[stop_at_epoch(3)], **QUICK)
     newest = tmp_path / "checkpoints" / "epoch-0003.npz"
     newest.write_bytes(newest.read_bytes()[:100])
     resumed = fit("mlp", digits8, epochs=4, run_dir=tmp_path, **QUICK)
@@ -247,7 +237,7 @@ def test_a_model_with_its_own_loss_trains_and_resumes(tmp_path):
     model = TinyAutoencoder()
     model(x[:1])
     with pytest.raises(KeyboardInterrupt):
-        fit(model, data, epochs=6, run_dir=tmp_path, callbacks=[StopAtEpoch(3)], **QUICK)
+        fit(model, data, epochs=6, run_dir=tmp_path, callbacks=[stop_at_epoch(3)], **QUICK)
     model = TinyAutoencoder()
     model(x[:1])
     result = fit(model, data, epochs=6, run_dir=tmp_path, **QUICK)
@@ -286,7 +276,7 @@ def built(model_class, x):
 def test_a_models_optimizer_args_are_used_recorded_and_rebuilt_on_resume(tmp_path):
     x, data = tiny_reconstruction_data()
     with pytest.raises(KeyboardInterrupt):
-        fit(built(ReferenceAdamAutoencoder, x), data, epochs=3, run_dir=tmp_path, callbacks=[StopAtEpoch(1)], **QUICK)
+        fit(built(ReferenceAdamAutoencoder, x), data, epochs=3, run_dir=tmp_path, callbacks=[stop_at_epoch(1)], **QUICK)
     record = json.loads((tmp_path / "config.json").read_text())
     assert record["settings"]["optimizer_args"] == {"beta_1": 0.5}
     resumed = fit(built(ReferenceAdamAutoencoder, x), data, epochs=3, run_dir=tmp_path, **QUICK)
@@ -313,7 +303,7 @@ def test_the_configs_optimizer_args_win_and_other_optimizers_ignore_the_models(t
 def test_a_run_recorded_before_optimizer_args_existed_still_resumes(tmp_path):
     x, data = tiny_reconstruction_data()
     with pytest.raises(KeyboardInterrupt):
-        fit(built(TinyAutoencoder, x), data, epochs=3, run_dir=tmp_path, callbacks=[StopAtEpoch(1)], **QUICK)
+        fit(built(TinyAutoencoder, x), data, epochs=3, run_dir=tmp_path, callbacks=[stop_at_epoch(1)], **QUICK)
     record = json.loads((tmp_path / "config.json").read_text())
     del record["settings"]["optimizer_args"]
     (tmp_path / "config.json").write_text(json.dumps(record))
