@@ -66,3 +66,23 @@ def test_infinite_learning_rate_is_refused_before_training(tmp_path, capsys):
     assert main(BASE + ["--lr", "inf", "--run-dir", str(tmp_path)]) == 2
     assert "learning_rate must be a finite number > 0; got inf" in capsys.readouterr().err
     assert not tmp_path.joinpath("config.json").exists()
+
+
+def test_model_args_reach_the_builder_and_the_record(tmp_path, capsys):
+    run = ["--run-dir", str(tmp_path), "--model-arg", "hidden_units=(16, 8)", "--model-arg", "activation=tanh"]
+    assert main(BASE + run) == 0
+    record = json.loads((tmp_path / "config.json").read_text())
+    assert record["model"]["args"]["hidden_units"] == [16, 8]
+    assert record["model"]["args"]["activation"] == "tanh"
+    import keras
+
+    model = keras.saving.load_model(tmp_path / "model.keras")
+    assert [layer.units for layer in model.layers if isinstance(layer, keras.layers.Dense)] == [16, 8, 10]
+
+
+def test_an_unknown_model_arg_is_refused_naming_the_allowed_keys(tmp_path, capsys):
+    assert main(BASE + ["--run-dir", str(tmp_path), "--model-arg", "latent_dim=8"]) == 2
+    err = capsys.readouterr().err
+    assert "--model-arg 'latent_dim' is not an argument of mlp" in err and "hidden_units" in err
+    assert "classes" not in err.split("allowed keys:")[1]
+    assert not any(tmp_path.iterdir())

@@ -8,10 +8,12 @@ import sys
 
 from dlcourse.cli.common import (
     add_data_arguments,
+    add_model_arguments,
     add_training_arguments,
     add_transfer_arguments,
     load_data_from_args,
     load_detection_data_from_args,
+    parse_model_args,
     train_config_from_args,
 )
 
@@ -34,6 +36,7 @@ def add_parser(subparsers):
     parser.add_argument("model", nargs="?", default=None, help="a registered model name (see `dlcourse models`)")
     add_data_arguments(parser, default="digits")
     add_training_arguments(parser)
+    add_model_arguments(parser)
     add_transfer_arguments(parser)
     parser.add_argument("--run-dir", default=None, help="where the run's files go (default: runs/MODEL-DATA)")
     parser.add_argument("--overwrite", action="store_true",
@@ -79,9 +82,11 @@ def run(args) -> int:
     else:
         if args.model is None:
             raise ValueError("give a MODEL name (see `dlcourse models`) or --config RUN/config.json")
-        name, model_args = args.model, {}
+        name = args.model
         config = train_config_from_args(args)
     entry = model_entry(name)  # an unknown name fails here, before any data is loaded
+    if not args.config:
+        model_args = parse_model_args(getattr(args, "model_arg", []), entry.builder)
     weights, transfer = getattr(args, "weights", None), getattr(args, "transfer", None)
     _check_transfer_arguments(name, weights, transfer, args)
     if getattr(entry, "task", None) == "detection":
@@ -93,6 +98,9 @@ def run(args) -> int:
 
     model, record = name, {"data_load": {k: getattr(args, k) for k in DATA_ARGUMENTS if hasattr(args, k)}}
     if transfer:
+        if model_args:
+            raise ValueError("--model-arg cannot be combined with --transfer: the transferred model keeps "
+                             "the backbone's own arguments")
         from dlcourse.transfer.train import transfer_model
 
         model, config = transfer_model(name, data, config, weights=weights, transfer=transfer,

@@ -54,6 +54,51 @@ def add_transfer_arguments(parser):
                         help="with --transfer finetune: how many top blocks to unfreeze (default: 1)")
 
 
+def add_model_arguments(parser):
+    """``--model-arg KEY=VALUE`` (repeatable): extra arguments for the model's builder."""
+    parser.add_argument("--model-arg", action="append", default=[], metavar="KEY=VALUE", dest="model_arg",
+                        help="an argument of the model's builder, e.g. --model-arg latent_dim=8 (repeatable; "
+                        "VALUE is read as a Python literal: 8, 0.5, True, (32, 64), else as text)")
+
+
+# Set by the training command itself from the data, the weights and the transfer options.
+_RESERVED_MODEL_ARGS = ("input_shape", "classes", "weights")
+
+
+def parse_model_args(pairs, builder) -> dict:
+    """``["latent_dim=8", ...]`` as builder keyword arguments, each checked against `builder`'s signature.
+
+    Example:
+        >>> def vae(input_shape=None, latent_dim=2, classes=None): ...
+        >>> parse_model_args(["latent_dim=8"], vae)
+        {'latent_dim': 8}
+    """
+    import ast
+    import inspect
+
+    parameters = inspect.signature(builder).parameters
+    allowed = [name for name, p in parameters.items()
+               if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY) and name not in _RESERVED_MODEL_ARGS]
+    takes_any = any(p.kind == p.VAR_KEYWORD for p in parameters.values())
+    model_args = {}
+    for pair in pairs:
+        key, sep, text = pair.partition("=")
+        key = key.strip().replace("-", "_")
+        if not sep or not key:
+            raise ValueError(f"--model-arg must be KEY=VALUE; got {pair!r}")
+        if key in _RESERVED_MODEL_ARGS:
+            raise ValueError(f"--model-arg {key} is set from the data and the --weights/--transfer options; "
+                             f"allowed keys: {', '.join(allowed) or 'none'}")
+        if key not in allowed and not takes_any:
+            raise ValueError(f"--model-arg {key!r} is not an argument of {builder.__name__}; "
+                             f"allowed keys: {', '.join(allowed) or 'none'}")
+        try:
+            model_args[key] = ast.literal_eval(text.strip())
+        except (ValueError, SyntaxError):
+            model_args[key] = text.strip()
+    return model_args
+
+
 def train_config_from_args(args) -> TrainConfig:
     return dataclasses.replace(
         TrainConfig(),
