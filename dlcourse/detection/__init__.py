@@ -12,7 +12,7 @@ Example:
 
 from __future__ import annotations
 
-import importlib
+from dlcourse.lazy import lazy_exports
 
 _LAZY = {
     "BOX_FORMATS": "boxes", "convert_boxes": "boxes", "box_area": "boxes", "box_iou": "boxes",
@@ -24,10 +24,5 @@ _LAZY = {
     "yolo_targets": "yolo", "yolo_loss": "yolo", "decode_yolo": "yolo",
 }
 
-__all__ = sorted(_LAZY)
 
-
-def __getattr__(name):
-    if name in _LAZY:
-        return getattr(importlib.import_module(f"dlcourse.detection.{_LAZY[name]}"), name)
-    raise AttributeError(f"module 'dlcourse.detection' has no attribute {name!r}")
+__getattr__, __dir__, __all__ = lazy_exports(__name__, _LAZY)

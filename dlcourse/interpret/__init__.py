@@ -11,7 +11,7 @@ Example:
 
 from __future__ import annotations
 
-import importlib
+from dlcourse.lazy import lazy_exports
 
 _LAZY = {
     "gradcam": "cam", "saliency": "cam", "feature_maps": "cam", "first_layer_filters": "cam",
@@ -21,14 +21,4 @@ _LAZY = {
 }
 
 
-def __getattr__(name):
-    if name in _LAZY:
-        return getattr(importlib.import_module(f"dlcourse.interpret.{_LAZY[name]}"), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-def __dir__():
-    return sorted(set(globals()) | set(_LAZY))
-
-
-__all__ = sorted(_LAZY)
+__getattr__, __dir__, __all__ = lazy_exports(__name__, _LAZY)

@@ -12,7 +12,7 @@ Example:
 
 from __future__ import annotations
 
-import importlib
+from dlcourse.lazy import lazy_exports
 
 from dlcourse.models.registry import (
     FeatureOutput,
@@ -57,18 +57,7 @@ _LAZY = {  # public name -> the module of dlcourse.models that defines it
 }
 
 
-def __getattr__(name):
-    if name in _LAZY:
-        return getattr(importlib.import_module(f"dlcourse.models.{_LAZY[name]}"), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-def __dir__():
-    return sorted(set(globals()) | set(_LAZY))
-
-
-__all__ = sorted(
-    ["FeatureOutput", "ModelEntry", "get_backbone", "get_model", "list_models", "model_entry", "register_model",
-     *_LAZY],
-    key=str.lower,
+__getattr__, __dir__, __all__ = lazy_exports(
+    __name__, _LAZY, eager=["FeatureOutput", "ModelEntry", "get_backbone", "get_model", "list_models", "model_entry",
+                             "register_model"],
 )

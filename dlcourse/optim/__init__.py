@@ -9,6 +9,7 @@ Example:
     >>> optimizer = SGD(Warmup(CosineDecay(0.1, 900), warmup_steps=100), momentum=0.9)
 """
 
+from dlcourse.lazy import lazy_exports
 from dlcourse.optim.names import OPTIMIZERS, SCHEDULES, make_optimizer, make_schedule
 
 _LAZY = {
@@ -18,12 +19,7 @@ _LAZY = {
     "Warmup": "schedules", "plot_schedules": "schedules", "schedule_values": "schedules",
 }
 
-__all__ = ["OPTIMIZERS", "SCHEDULES", "make_optimizer", "make_schedule", *_LAZY]
 
-
-def __getattr__(name):
-    if name in _LAZY:
-        import importlib
-
-        return getattr(importlib.import_module(f"dlcourse.optim.{_LAZY[name]}"), name)
-    raise AttributeError(f"module 'dlcourse.optim' has no attribute {name!r}")
+__getattr__, __dir__, __all__ = lazy_exports(
+    __name__, _LAZY, eager=["OPTIMIZERS", "SCHEDULES", "make_optimizer", "make_schedule"],
+)

@@ -14,7 +14,7 @@ Example:
 
 from __future__ import annotations
 
-import importlib
+from dlcourse.lazy import lazy_exports
 
 _LAZY = {
     "feature_extractor": "core", "fine_tune": "core", "base_of": "core", "blocks_of": "core",
@@ -53,10 +53,4 @@ def preprocess_input(x, model: str, input_range: str = "0-255"):
     return by_mode(x, mode, input_range)
 
 
-def __getattr__(name):
-    if name in _LAZY:
-        return getattr(importlib.import_module(f"dlcourse.transfer.{_LAZY[name]}"), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-__all__ = sorted(["preprocess_input", *_LAZY])
+__getattr__, __dir__, __all__ = lazy_exports(__name__, _LAZY, eager=["preprocess_input"])

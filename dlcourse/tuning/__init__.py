@@ -13,8 +13,7 @@ Example:
     2
 """
 
-import importlib
-
+from dlcourse.lazy import lazy_exports
 from dlcourse.tuning.config import OBJECTIVES, TUNERS, SearchConfig
 
 # Each public name and the module that defines it, imported on first use (PEP 562).
@@ -25,14 +24,5 @@ _LAZY = {
                      "list_search_spaces"), "spaces"),
 }
 
-__all__ = ["OBJECTIVES", "SearchConfig", "TUNERS", *sorted(_LAZY)]
 
-
-def __getattr__(name):
-    if name in _LAZY:
-        return getattr(importlib.import_module(f"{__name__}.{_LAZY[name]}"), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-def __dir__():
-    return sorted(set(globals()) | set(_LAZY))
+__getattr__, __dir__, __all__ = lazy_exports(__name__, _LAZY, eager=["OBJECTIVES", "SearchConfig", "TUNERS"])
