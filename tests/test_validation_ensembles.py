@@ -4,7 +4,10 @@ import keras
 import numpy as np
 import pytest
 
-from dlcourse.validation import Ensemble, bagging, bias_variance, boosting, decompose, mlp_capacities
+from dlcourse.validation import (
+    Ensemble, bagging, bias_variance, boosting, decompose, mlp_capacities, plot_bias_variance, polynomial_bias_variance,
+    run_folds,
+)
 
 
 @pytest.fixture(scope="module")
@@ -41,20 +44,21 @@ class _Fixed(keras.Model):
         super().__init__()
         self.outputs_ = np.asarray(outputs, dtype="float32")
 
-    def predict(self, x, verbose=0):
+    def __call__(self, x, training=False):
         return self.outputs_
 
 
 def test_votes_combine_members_as_documented():
     a, b, c = _Fixed([[0.9, 0.1]]), _Fixed([[0.4, 0.6]]), _Fixed([[0.45, 0.55]])
-    assert Ensemble([a, b, c], "average").predict(None).tolist() == [0]    # mean 0.58 vs 0.42
-    assert Ensemble([a, b, c], "majority").predict(None).tolist() == [1]   # two votes for class 1
-    assert Ensemble([a, b, c], "weighted", [3.0, 1.0, 1.0]).predict(None).tolist() == [0]
+    x = np.zeros((1, 2))
+    assert Ensemble([a, b, c], "average").predict(x).tolist() == [0]    # mean 0.58 vs 0.42
+    assert Ensemble([a, b, c], "majority").predict(x).tolist() == [1]   # two votes for class 1
+    assert Ensemble([a, b, c], "weighted", [3.0, 1.0, 1.0]).predict(x).tolist() == [0]
 
 
 def test_bagging_trains_distinct_members_on_bootstrap_samples(small8):
     ensemble = bagging("mlp", small8, members=2, epochs=2)
-    first, second = (m.predict(small8.x_test, verbose=0) for m in ensemble.members)
+    first, second = ensemble.member_probabilities(small8.x_test)
     assert not np.allclose(first, second)
     assert ensemble.accuracy(small8.x_test, small8.y_test) == pytest.approx(
         float((((first + second) / 2).argmax(-1) == small8.y_test).mean()))
@@ -68,3 +72,44 @@ def test_boosting_weights_members_by_their_error(small8):
     assert all(alpha > 0 for alpha in ensemble.weights)  # SAMME keeps only better-than-chance members
     with pytest.raises(ValueError, match="rounds must be a positive integer"):
         boosting("mlp", small8, rounds=0)
+
+
+def test_polynomial_bias_variance_shows_the_trade_off_and_decomposes_exactly():
+    # lesson 7: bias^2 falls and variance rises with the degree; the expected error is U-shaped
+    rows = polynomial_bias_variance(range(13), repeats=200)
+    bias2, variance, error = ([r[key] for r in rows] for key in ("bias2", "variance", "error"))
+    assert all(a >= b - 1e-9 for a, b in zip(bias2, bias2[1:])) and bias2[-1] < 0.01 * bias2[0]
+    assert all(a < b for a, b in zip(variance, variance[1:])) and variance[-1] > 20 * variance[0]
+    best = int(np.argmin(error))
+    assert 0 < best < len(rows) - 1 and error[0] > 2 * error[best] and error[-1] > 2 * error[best]
+    for r in rows:  # the measured error is bias^2 + variance + sigma^2, sigma^2 = 0.3^2 (E[eps] = 0)
+        assert r["noise"] == pytest.approx(0.09) and abs(r["noise_mean"]) < 0.03
+        assert r["error"] == pytest.approx(r["bias2"] + r["variance"] + r["noise"], rel=0.03)
+
+
+def test_polynomial_bias_variance_refuses_bad_arguments_before_any_work():
+    with pytest.raises(ValueError, match="degrees must be integers from 0 to samples - 2 = 13"):
+        polynomial_bias_variance((3, 14))
+    with pytest.raises(ValueError, match="noise"):
+        polynomial_bias_variance(noise=0)
+    with pytest.raises(ValueError, match="repeats"):
+        polynomial_bias_variance(repeats=1.5)
+
+
+def test_bias_variance_plot_draws_korean_text_without_missing_glyphs(tmp_path):
+    import warnings
+
+    with warnings.catch_warnings(record=True) as record:
+        warnings.simplefilter("always")
+        plot_bias_variance(polynomial_bias_variance((0, 3, 9), repeats=20), tmp_path / "new" / "bv.png",
+                           title="편향-분산 (bias-variance)")
+    assert (tmp_path / "new" / "bv.png").stat().st_size > 0   # the folder is created
+    assert not [w for w in record if "Glyph" in str(w.message)]
+
+
+def test_kfold_trains_k_models_each_on_k_minus_1_folds():
+    # the notes say k-1 models; in fact each of the K folds is held out once: K models
+    x, y = np.arange(30.0), np.arange(30) % 3
+    sizes = []
+    run_folds(x, y, lambda xt, yt, xh, yh, fold: sizes.append((len(xt), len(xh))) or {"accuracy": 1.0}, folds=5)
+    assert sizes == [(24, 6)] * 5

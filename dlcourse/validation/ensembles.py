@@ -25,6 +25,18 @@ from dlcourse.data import ImageData
 VOTES = ("average", "majority", "weighted")
 
 
+def probabilities(model, x, batch_size: int = 1024) -> np.ndarray:
+    """`model`'s outputs for `x`, called directly in batches.
+
+    Not `model.predict`: that traces a new prediction function for every model, and an ensemble
+    (or a bootstrap loop) of many models makes TensorFlow warn about retracing.
+    """
+    from keras import ops
+
+    return np.concatenate([ops.convert_to_numpy(model(x[i:i + batch_size], training=False))
+                           for i in range(0, max(len(x), 1), batch_size)])
+
+
 @dataclass
 class Ensemble:
     """Trained members and how they combine: ``average`` probabilities, ``majority`` vote, or ``weighted`` vote."""
@@ -35,7 +47,7 @@ class Ensemble:
 
     def predict(self, x) -> np.ndarray:
         """Predicted classes of `x`."""
-        outputs = [m.predict(x, verbose=0) for m in self.members]
+        outputs = self.member_probabilities(x)
         if self.vote == "average":
             return np.mean(outputs, axis=0).argmax(-1)
         weights = self.weights if self.vote == "weighted" else [1.0] * len(outputs)
@@ -44,8 +56,34 @@ class Ensemble:
             votes[np.arange(len(output)), output.argmax(-1)] += weight
         return votes.argmax(-1)
 
+    def member_probabilities(self, x) -> np.ndarray:
+        """Every member's class probabilities for `x`: an array ``(members, len(x), classes)``."""
+        return np.stack([probabilities(m, x) for m in self.members])
+
     def accuracy(self, x, y) -> float:
         return float((self.predict(x) == np.asarray(y)).mean())
+
+
+def noisy_labels(data: ImageData, fraction: float, *, seed: int = 0) -> ImageData:
+    """`data` with `fraction` of its training labels replaced by a different class drawn at random.
+
+    Validation and test labels stay clean. Noisy labels make a large model's fit depend on which
+    examples it saw (high variance): the setting where bagging helps.
+
+    Example:
+        >>> from dlcourse.data import load_dataset
+        >>> data = load_dataset("digits", image_size=8, limit=200)
+        >>> float((noisy_labels(data, 0.25).y_train != data.y_train).mean())
+        0.25
+    """
+    from dlcourse.checks import check_fraction
+
+    check_fraction("fraction", fraction)
+    rng = np.random.default_rng(seed)
+    y = np.array(data.y_train, copy=True)
+    flipped = rng.choice(len(y), size=int(round(fraction * len(y))), replace=False)
+    y[flipped] = (y[flipped] + rng.integers(1, data.num_classes, len(flipped))) % data.num_classes
+    return dataclasses.replace(data, y_train=y.astype(data.y_train.dtype))
 
 
 def _train(model, data: ImageData, x, y, seed, config, overrides):
@@ -64,7 +102,7 @@ def _check_count(name, value):
 def single_model(model, data: ImageData, *, seed: int = 0, config=None, **overrides) -> float:
     """Test accuracy of one `model` trained on the whole training split: the baseline for ensembles."""
     trained = _train(model, data, data.x_train, data.y_train, seed, config, overrides)
-    return float((trained.predict(data.x_test, verbose=0).argmax(-1) == data.y_test).mean())
+    return float((probabilities(trained, data.x_test).argmax(-1) == data.y_test).mean())
 
 
 def bagging(model, data: ImageData, members: int = 5, *, vote: str = "average", seed: int = 0, config=None,
@@ -114,7 +152,7 @@ def boosting(model, data: ImageData, rounds: int = 5, *, seed: int = 0, config=N
     for i in range(rounds):
         idx = rng.choice(n, size=n, replace=True, p=weights)
         member = _train(model, data, data.x_train[idx], data.y_train[idx], seed + i, config, overrides)
-        wrong = member.predict(data.x_train, verbose=0).argmax(-1) != data.y_train
+        wrong = probabilities(member, data.x_train).argmax(-1) != data.y_train
         error = float(np.clip(weights[wrong].sum(), 1e-10, None))
         if error >= 1 - 1 / classes:  # no better than chance: SAMME stops
             break
