@@ -5,9 +5,10 @@ import numpy as np
 import pytest
 
 from dlcourse.validation import (
-    Ensemble, bagging, bias_variance, boosting, decompose, mlp_capacities, plot_bias_variance, polynomial_bias_variance,
-    run_folds,
+    Ensemble, bagging, bias_variance, boosting, decompose, mlp_capacities, noisy_labels, plot_bias_variance,
+    polynomial_bias_variance, run_folds, single_model,
 )
+from dlcourse.models import mlp
 
 
 @pytest.fixture(scope="module")
@@ -56,27 +57,50 @@ def test_votes_combine_members_as_documented():
     assert Ensemble([a, b, c], "weighted", [3.0, 1.0, 1.0]).predict(x).tolist() == [0]
 
 
-def test_bagging_trains_distinct_members_on_bootstrap_samples(small8):
-    ensemble = bagging("mlp", small8, members=2, epochs=2)
-    first, second = ensemble.member_probabilities(small8.x_test)
-    assert not np.allclose(first, second)
-    assert ensemble.accuracy(small8.x_test, small8.y_test) == pytest.approx(
-        float((((first + second) / 2).argmax(-1) == small8.y_test).mean()))
+def _mlp(units, activation="relu"):
+    return lambda: mlp(hidden_units=units, activation=activation, input_shape=(8, 8, 1), classes=10)
+
+
+@pytest.mark.slow
+def test_bagging_lowers_the_variance_of_a_high_variance_learner(small8):
+    # lesson 7: a wide MLP on few digits with 30% wrong labels; bagged, it beats its members and one model
+    noisy = noisy_labels(small8, 0.3)
+    single = single_model(_mlp((256,)), noisy, epochs=40, batch_size=32)
+    ensemble = bagging(_mlp((256,)), noisy, members=3, epochs=40, batch_size=32)
+    outputs = ensemble.member_probabilities(small8.x_test)
+    assert not np.allclose(outputs[0], outputs[1])                       # bootstrap samples: distinct members
+    parts = decompose(outputs, small8.y_test)
+    bagged = ensemble.accuracy(small8.x_test, small8.y_test)
+    assert bagged == pytest.approx(parts["ensemble_accuracy"])           # "average" averages the probabilities
+    assert parts["variance"] > 0.02 and bagged > parts["accuracy"] + 0.02 and bagged > single
     with pytest.raises(ValueError, match="vote must be one of"):
         bagging("mlp", small8, vote="median")
 
 
-def test_boosting_weights_members_by_their_error(small8):
-    ensemble = boosting("mlp", small8, rounds=2, epochs=2)
-    assert ensemble.vote == "weighted" and 1 <= len(ensemble.members) <= 2
-    assert all(alpha > 0 for alpha in ensemble.weights)  # SAMME keeps only better-than-chance members
+@pytest.mark.slow
+def test_boosting_beats_its_weak_learner(small8):
+    # lesson 7: a 2-unit tanh MLP trained to convergence is weak but better than chance; SAMME improves on it
+    weak = single_model(_mlp((2,), "tanh"), small8, epochs=20, batch_size=32)
+    ensemble = boosting(_mlp((2,), "tanh"), small8, rounds=5, epochs=20, batch_size=32)
+    assert ensemble.vote == "weighted" and len(ensemble.members) == 5
+    assert all(alpha > 0 for alpha in ensemble.weights)   # SAMME: alpha > 0 iff weighted error < 1 - 1/K (chance)
+    assert ensemble.accuracy(small8.x_test, small8.y_test) > weak + 0.1
     with pytest.raises(ValueError, match="rounds must be a positive integer"):
         boosting("mlp", small8, rounds=0)
 
 
+def test_noisy_labels_flip_the_asked_fraction_to_other_classes(small8):
+    noisy = noisy_labels(small8, 0.3, seed=1)
+    changed = noisy.y_train != small8.y_train
+    assert changed.mean() == pytest.approx(0.3, abs=0.5 / len(changed))
+    assert noisy.y_test is small8.y_test and set(np.unique(noisy.y_train)) <= set(range(10))
+    with pytest.raises(ValueError, match="fraction"):
+        noisy_labels(small8, 1.0)
+
+
 def test_polynomial_bias_variance_shows_the_trade_off_and_decomposes_exactly():
     # lesson 7: bias^2 falls and variance rises with the degree; the expected error is U-shaped
-    rows = polynomial_bias_variance(range(13), repeats=200)
+    rows = polynomial_bias_variance(range(13))   # 500 training sets of 15 points, sigma = 0.3
     bias2, variance, error = ([r[key] for r in rows] for key in ("bias2", "variance", "error"))
     assert all(a >= b - 1e-9 for a, b in zip(bias2, bias2[1:])) and bias2[-1] < 0.01 * bias2[0]
     assert all(a < b for a, b in zip(variance, variance[1:])) and variance[-1] > 20 * variance[0]

@@ -37,6 +37,7 @@ import dataclasses
 import numpy as np
 
 from dlcourse.data import ImageData
+from dlcourse.validation.retracing import fresh_models
 
 
 def true_function(x):
@@ -129,8 +130,9 @@ def bootstrap_probabilities(builder, data: ImageData, rounds: int = 5, *, seed: 
     for b in range(rounds):
         x, y = resample(data.x_train, data.y_train, random_state=seed + b)  # sampling with replacement
         sample = dataclasses.replace(data, x_train=x, y_train=y)
-        result = fit(lambda: builder(data.input_shape, data.num_classes), sample,
-                     dataclasses.replace(config, seed=seed + b))
+        with fresh_models():  # a new model each round: TensorFlow's retracing warning is expected
+            result = fit(lambda: builder(data.input_shape, data.num_classes), sample,
+                         dataclasses.replace(config, seed=seed + b))
         probabilities.append(model_probabilities(result.model, data.x_test))
     return np.stack(probabilities)
 

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from dlcourse.data import ImageData
+from dlcourse.validation.retracing import fresh_models
 
 VOTES = ("average", "majority", "weighted")
 
@@ -126,9 +127,10 @@ def bagging(model, data: ImageData, members: int = 5, *, vote: str = "average", 
     if vote not in VOTES[:2]:
         raise ValueError(f"vote must be one of {VOTES[:2]}; got {vote!r}")
     trained = []
-    for i in range(members):
-        x, y = resample(data.x_train, data.y_train, random_state=seed + i)
-        trained.append(_train(model, data, x, y, seed + i, config, overrides))
+    with fresh_models():
+        for i in range(members):
+            x, y = resample(data.x_train, data.y_train, random_state=seed + i)
+            trained.append(_train(model, data, x, y, seed + i, config, overrides))
     return Ensemble(trained, vote)
 
 
@@ -151,7 +153,8 @@ def boosting(model, data: ImageData, rounds: int = 5, *, seed: int = 0, config=N
     members, alphas = [], []
     for i in range(rounds):
         idx = rng.choice(n, size=n, replace=True, p=weights)
-        member = _train(model, data, data.x_train[idx], data.y_train[idx], seed + i, config, overrides)
+        with fresh_models():
+            member = _train(model, data, data.x_train[idx], data.y_train[idx], seed + i, config, overrides)
         wrong = probabilities(member, data.x_train).argmax(-1) != data.y_train
         error = float(np.clip(weights[wrong].sum(), 1e-10, None))
         if error >= 1 - 1 / classes:  # no better than chance: SAMME stops
