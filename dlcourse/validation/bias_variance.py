@@ -123,13 +123,13 @@ def bootstrap_probabilities(builder, data: ImageData, rounds: int = 5, *, seed: 
 
     from dlcourse.train.config import TrainConfig
     from dlcourse.train.fit import fit
-    from dlcourse.validation.ensembles import probabilities as model_probabilities
+    from dlcourse.validation.ensembles import probabilities as model_probabilities, training_split
 
     config = dataclasses.replace(config or TrainConfig(tensorboard=False, verbose=0), **overrides)
     probabilities = []
     for b in range(rounds):
         x, y = resample(data.x_train, data.y_train, random_state=seed + b)  # sampling with replacement
-        sample = dataclasses.replace(data, x_train=x, y_train=y)
+        sample = training_split(data, x, y, config)
         with fresh_models():  # a new model each round: TensorFlow's retracing warning is expected
             result = fit(lambda: builder(data.input_shape, data.num_classes), sample,
                          dataclasses.replace(config, seed=seed + b))
