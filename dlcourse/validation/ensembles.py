@@ -155,8 +155,9 @@ def boosting(model, data: ImageData, rounds: int = 5, *, seed: int = 0, config=N
     """Boosting (부스팅), SAMME by resampling: members focus on the examples earlier members got wrong.
 
     Args:
-        model: a registered model name or a function returning a new `keras.Model` (weak learners
-            boost best: a small MLP, few epochs).
+        model: a registered model name or a function returning a new `keras.Model`: a weak learner
+            (little capacity, such as a 2-unit MLP), but trained long enough to beat chance on the
+            weighted sample, or SAMME stops.
         data: an `ImageData`.
         rounds: at most this many members (fewer if a member is no better than chance).
 
