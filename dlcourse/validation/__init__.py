@@ -9,13 +9,15 @@ Example:
 """
 
 from dlcourse.validation.bias_variance import (
-    bias_variance, bootstrap_probabilities, decompose, mlp_capacities, plot_bias_variance,
+    bias_variance, bootstrap_probabilities, decompose, mlp_capacities, plot_bias_variance, polynomial_bias_variance,
+    true_function,
 )
-from dlcourse.validation.ensembles import Ensemble, bagging, boosting, single_model
+from dlcourse.validation.ensembles import Ensemble, bagging, boosting, noisy_labels, single_model
 from dlcourse.validation.kfold import CVResult, check_folds, cross_validate, kfold_splits, plot_folds, run_folds
 
 __all__ = [
     "CVResult", "Ensemble", "bagging", "bias_variance", "boosting", "bootstrap_probabilities", "check_folds",
     "cross_validate", "decompose", "kfold_splits", "mlp_capacities", "plot_bias_variance", "plot_folds",
+    "noisy_labels", "polynomial_bias_variance", "true_function",
     "run_folds", "single_model",
 ]

@@ -26,6 +26,7 @@ from typing import Callable
 import numpy as np
 
 from dlcourse.data import ImageData, as_image_data
+from dlcourse.validation.retracing import fresh_models
 
 CV_CONFIG_FILE = "cv_config.json"
 COSMETIC_SETTINGS = ("verbose", "tensorboard")  # settings that change no fold's result
@@ -211,7 +212,8 @@ def cross_validate(model, data: ImageData, folds: int = 5, *, stratified: bool =
         result = fit(model, fold_data, dataclasses.replace(config, seed=base_seed + fold), callbacks=callbacks)
         return result.model.evaluate(fold_data.val_dataset(), return_dict=True, verbose=0)
 
-    return run_folds(x, y, fit_fold, folds, stratified, config.seed or 0, finished=finished, on_fold=on_fold)
+    with fresh_models():  # K new models in a row: TensorFlow's retracing warning is expected here
+        return run_folds(x, y, fit_fold, folds, stratified, config.seed or 0, finished=finished, on_fold=on_fold)
 
 
 def plot_folds(result: CVResult, path=None, metric: str = "accuracy", title: str = "K-fold cross-validation"):

@@ -1,23 +1,27 @@
-"""The figure plumbing the tuning and validation plots share: headless axes, then grid, legend and save."""
+"""The figure plumbing the tuning and validation plots share, on top of `dlcourse.plotting`.
+
+Going through `dlcourse.plotting` gives these figures its Korean font (편향-분산 renders as text,
+not boxes), its headless backend and its resolution.
+"""
 
 from __future__ import annotations
 
 
 def new_axes(figsize=(6, 3.6)):
-    """A matplotlib ``(figure, axes)`` that works without a display."""
-    import matplotlib
+    """A matplotlib ``(figure, axes)`` with the package's font set up, working without a display."""
+    from dlcourse.plotting import new_figure
 
-    matplotlib.use("Agg", force=False)
-    import matplotlib.pyplot as plt
-
-    return plt.subplots(figsize=figsize)
+    return new_figure(figsize=figsize)
 
 
 def finish(fig, ax, path=None, legend_loc="best"):
-    """Grid, legend, tight layout; save to `path` when given. Returns `fig`."""
+    """Grid, legend, tight layout; save to `path` (its folder created) when given. Returns `fig`."""
+    from dlcourse.plotting import save_figure
+
     ax.grid(alpha=0.3)
     ax.legend(loc=legend_loc)
-    fig.tight_layout()
     if path:
-        fig.savefig(path, dpi=120)
+        save_figure(fig, path, close=False)
+    else:
+        fig.tight_layout()
     return fig
