@@ -101,6 +101,24 @@ def test_loss_padding_second_object_in_a_cell_batch_mean_and_zero_iou_rule():
         yolo_loss(boxes, classes, np.zeros((1, 2, 2, 11)), (64, 64), 2, 2)
 
 
+@pytest.mark.parametrize("box, cls, message", [
+    ([8, 8, 4, 40], 0, "x2 > x1 and y2 > y1"),          # inverted
+    ([8, 8, 8, 40], 0, "no zero area"),                 # zero width
+    ([8, 8, 24, 70], 0, "inside the 64 x 64 image"),    # past the bottom edge
+    ([-2, 8, 24, 40], 0, "inside the 64 x 64 image"),
+    ([8, 8, 24, np.nan], 0, "finite"),
+    ([8, 8, 24, 40], 2, r"ids 0..1, or -1 for padding; image 0, box 0 is 2"),
+    ([8, 8, 24, 40], -2, "ids 0..1"),
+    ([8, 8, 24, 40], 0.5, "ids 0..1"),
+])
+def test_loss_names_a_bad_box_or_class_id_before_any_trace(box, cls, message):
+    boxes = np.array([[box, [-1, -1, -1, -1]]], "float32")
+    with pytest.raises(ValueError, match=message):
+        yolo_loss(boxes, np.array([[cls, -1]]), np.zeros((1, 2, 2, 12), "float32"), (64, 64), 2, 2)
+    with pytest.raises(ValueError, match=r"\(N, M, 4\) and classes \(N, M\)"):
+        yolo_loss(boxes[0], np.array([0, -1]), np.zeros((1, 2, 2, 12), "float32"), (64, 64), 2, 2)
+
+
 def test_decoding_scores_class_times_confidence_then_nms():
     pred = _prediction()
     pred[0, 0, 0, 5:10] = [0.6, 0.75, 0.5, np.sqrt(0.5), 0.5]  # a duplicate of predictor 0
