@@ -100,10 +100,10 @@ def train(args):
     train_set = make_shapes(args.train_size, image_size=args.image_size, seed=0)
     test_set = make_shapes(args.test_size, image_size=args.image_size, seed=1)
     model = get_model("yolov1_small", backbone=args.backbone, input_shape=(args.image_size, args.image_size, 3),
-                      classes=3)
+                      classes=3, level=args.level, width=args.width, head_convs=args.head_convs)
     start = time.perf_counter()
-    fit(model, train_set.detection_dataset(32), epochs=args.epochs, optimizer="adam", learning_rate=1e-3,
-        jit_compile=False, verbose=0)
+    fit(model, train_set.detection_dataset(32, flip=args.flip), epochs=args.epochs, optimizer="adam",
+        learning_rate=args.lr, jit_compile=False, verbose=0)
     seconds = time.perf_counter() - start
     found = model.detect(test_set.images, score_threshold=0.05)
     args_ = (list(test_set.boxes), list(test_set.classes), [f["boxes"] for f in found], [f["scores"] for f in found],
@@ -124,6 +124,13 @@ def main():
     parser.add_argument("--epochs", type=int, default=30)
     parser.add_argument("--train-size", type=int, default=512)
     parser.add_argument("--test-size", type=int, default=128)
+    # --train's model and recipe; the defaults are the first (memorising) setting: yolov1_small's own
+    # defaults are small_cnn P3, width 96, 3 head convs, trained with --flip --lr 3e-3 (see the README)
+    parser.add_argument("--level", default="P4")
+    parser.add_argument("--width", type=int, default=128)
+    parser.add_argument("--head-convs", type=int, default=1)
+    parser.add_argument("--lr", type=float, default=1e-3)
+    parser.add_argument("--flip", action="store_true", help="random left-right flips, boxes with them")
     args = parser.parse_args()
     train(args) if args.train else speed(args)
 

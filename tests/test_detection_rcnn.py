@@ -99,14 +99,17 @@ def test_roi_align_equals_torchvision_semantics():
     for scale, image in ((1.0, 8), (0.5, 16), (0.25, 32)):
         boxes = _random_rois(rng, 12, image)
         boxes[0] = [0.5, 0.5, 2.5, 2.5]
+        boxes[1] = [2.0, 3.0, 2.0, 7.0]  # zero width: with aligned, adaptive sampling takes no x samples
+        boxes[2] = [0, 0, image, image]  # the whole map: an adaptive grid of 3 x 3 per bin
         indices = rng.integers(0, 2, len(boxes))
-        for ratio in (1, 2, 3):
+        for ratio in (1, 2, 3, -1):  # -1: torchvision's adaptive ceil(roi / output) per RoI and axis
             for aligned in (False, True):
                 ours = np.asarray(roi_align(features, boxes, indices, 3, scale, ratio, aligned))
                 expected = reference_roi_align(features, boxes, indices, 3, scale, ratio, aligned)
                 np.testing.assert_allclose(ours, expected, atol=1e-5, err_msg=f"{scale} {ratio} {aligned}")
-    with pytest.raises(ValueError, match="sampling_ratio must be a positive integer"):
-        roi_align(features, boxes, indices, 3, sampling_ratio=-1)
+    for bad in (0, -2, 1.5, True):
+        with pytest.raises(ValueError, match="sampling_ratio must be a positive integer or -1"):
+            roi_align(features, boxes, indices, 3, sampling_ratio=bad)
 
 
 def test_roi_pool_equals_torchvision_semantics():

@@ -69,6 +69,35 @@ def test_padded_and_the_detection_dataset(shapes):
     assert np.array_equal(targets["boxes"].numpy(), boxes[:8])
 
 
+def _tight_boxes(masks):
+    """xyxy boxes of instance masks, as make_shapes counts them (x2 = last column + 1)."""
+    boxes = []
+    for mask in masks:
+        rows, cols = np.nonzero(mask.any(axis=1))[0], np.nonzero(mask.any(axis=0))[0]
+        boxes.append((cols[0], rows[0], cols[-1] + 1, rows[-1] + 1))
+    return np.asarray(boxes, "float32")
+
+
+def test_flip_augmentation_mirrors_images_and_their_boxes_together(shapes):
+    boxes, classes = shapes.padded(max_boxes=6)
+    dataset = shapes.detection_dataset(40, shuffle=False, max_boxes=6, flip=True, seed=1)
+    flipped_count = 0
+    for images, targets in dataset.take(1).repeat(3):  # three epochs: a new coin per image each time
+        images, got, got_classes = images.numpy(), targets["boxes"].numpy(), targets["classes"].numpy()
+        assert np.array_equal(got_classes, classes)
+        for i in range(len(shapes)):
+            k = len(shapes.classes[i])
+            assert (got[i, k:] == -1).all()  # padding is never flipped
+            if np.array_equal(images[i], shapes.images[i]):
+                assert np.array_equal(got[i, :k], shapes.boxes[i])
+            else:
+                assert np.array_equal(images[i], shapes.images[i][:, ::-1])
+                # the flipped boxes are the tight boxes of the flipped instance masks
+                assert np.array_equal(got[i, :k], _tight_boxes(shapes.masks[i][:, :, ::-1]))
+                flipped_count += 1
+    assert 0.3 < flipped_count / (3 * len(shapes)) < 0.7
+
+
 def test_images_without_objects():
     empty = make_shapes(3, image_size=16, min_objects=0, max_objects=0)
     assert [len(b) for b in empty.boxes] == [0, 0, 0] and (empty.semantic == 0).all()

@@ -112,8 +112,17 @@ class Shapes:
         return boxes, classes
 
     def detection_dataset(self, batch_size: int = 32, *, shuffle: bool = True, seed: int = 0,
-                          max_boxes: int | None = None):
+                          max_boxes: int | None = None, flip: bool = False):
         """A `tf.data.Dataset` of ``(images, {"boxes": (b, M, 4), "classes": (b, M)})``, padded with -1.
+
+        Args:
+            batch_size: images per batch.
+            shuffle: reshuffle the images every epoch (seeded by `seed`).
+            seed: the seed of the shuffle and of the flips.
+            max_boxes: ``M`` (as `padded`).
+            flip: box-aware augmentation (데이터 증강): each image is mirrored left-right with
+                probability 1/2, anew every epoch, and its boxes with it (``x1, x2 -> W - x2, W - x1``;
+                padding rows stay -1). Left-right only: the shapes' triangles point up.
 
         Example:
             >>> images, targets = next(iter(make_shapes(4, image_size=16).detection_dataset(2)))
@@ -128,6 +137,9 @@ class Shapes:
         dataset = tf.data.Dataset.from_tensor_slices((self.images, {"boxes": boxes, "classes": classes}))
         if shuffle:
             dataset = dataset.shuffle(len(self), seed=seed, reshuffle_each_iteration=True)
+        if flip:
+            dataset = dataset.map(lambda image, target: random_flip_left_right(image, target, seed),
+                                  num_parallel_calls=tf.data.AUTOTUNE)
         return dataset.batch(batch_size).prefetch(tf.data.AUTOTUNE)
 
     def image_data(self, *, test: "Shapes | None" = None, validation_split: float = 0.1, seed: int = 0):
@@ -145,6 +157,38 @@ class Shapes:
             validation_split=validation_split, seed=seed, task="segmentation",
             num_classes=len(SEMANTIC_CLASSES), class_names=SEMANTIC_CLASSES, name="shapes",
         )
+
+
+def random_flip_left_right(image, target, seed=None):
+    """Mirror one image left-right with probability 1/2, and its boxes with it (TensorFlow, for
+    ``tf.data``): ``x1, x2 -> W - x2, W - x1`` for the boxes whose class is not -1; padding stays -1.
+
+    Args:
+        image: ``(H, W, C)`` tensor.
+        target: ``{"boxes": (M, 4) xyxy pixels, "classes": (M,)}``.
+        seed: the op seed of the coin (None: unseeded).
+
+    Returns:
+        ``(image, target)``, both flipped or both as they were.
+
+    Example:
+        >>> import numpy as np, tensorflow as tf
+        >>> image, target = np.zeros((8, 8, 3), "float32"), {"boxes": [[1., 2., 3., 4.], [-1.] * 4], "classes": [0, -1]}
+        >>> flips = [random_flip_left_right(image, target, 0)[1]["boxes"].numpy()[0].tolist() for _ in range(20)]
+        >>> sorted({tuple(b) for b in flips})
+        [(1.0, 2.0, 3.0, 4.0), (5.0, 2.0, 7.0, 4.0)]
+    """
+    import tensorflow as tf
+
+    image = tf.convert_to_tensor(image)
+    boxes = tf.convert_to_tensor(target["boxes"], tf.float32)
+    classes = tf.convert_to_tensor(target["classes"])
+    width = tf.cast(tf.shape(image)[1], tf.float32)
+    flipped = tf.stack([width - boxes[:, 2], boxes[:, 1], width - boxes[:, 0], boxes[:, 3]], axis=1)
+    flipped = tf.where((classes >= 0)[:, None], flipped, boxes)  # padding rows stay -1
+    coin = tf.random.uniform((), seed=seed) < 0.5
+    image = tf.cond(coin, lambda: tf.reverse(image, axis=[1]), lambda: image)
+    return image, {**target, "boxes": tf.where(coin, flipped, boxes), "classes": classes}
 
 
 def _shape_mask(kind: str, cx: float, cy: float, size: float, grid_x: np.ndarray, grid_y: np.ndarray) -> np.ndarray:

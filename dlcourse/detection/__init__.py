@@ -21,7 +21,7 @@ _LAZY = {
     "average_precision": "metrics", "voc_evaluate": "metrics", "coco_evaluate": "metrics",
     "generate_anchors": "anchors", "grid_anchors": "anchors",
     "roi_align": "roi", "roi_pool": "roi",
-    "yolo_targets": "yolo", "yolo_loss": "yolo", "decode_yolo": "yolo",
+    "check_yolo_targets": "yolo", "yolo_loss": "yolo", "decode_yolo": "yolo",
 }
 
 

@@ -5,8 +5,9 @@ RoIAlign (He et al. 2017) samples the feature map bilinearly at a regular grid o
 output bin and averages them; nothing is rounded. With `aligned` the box is shifted by half a
 pixel (``x * spatial_scale - 0.5``), so a box's corners fall on pixel corners; without it the RoI
 is at least 1 x 1. A sample more than one pixel outside the map is 0; one within a pixel of the
-edge takes the edge value. `sampling_ratio` points per bin side (torchvision's default -1, adaptive
-``ceil(roi / output)`` per RoI, has a per-RoI number of samples: pass Mask R-CNN's 2).
+edge takes the edge value. `sampling_ratio` points per bin side, or -1 (torchvision's default):
+adaptive, ``ceil(roi_height / out_h)`` by ``ceil(roi_width / out_w)`` per RoI (then the boxes must be
+concrete values, not symbolic tensors; Mask R-CNN used 2).
 
 RoI pooling (Girshick 2015) rounds the box to whole feature pixels (C++ ``round``: half away from
 zero, so 2.5 -> 3), splits it into output bins (inclusive end: width = x2 - x1 + 1) and takes each
@@ -50,13 +51,21 @@ def _check(features, boxes, box_indices):
     return features, boxes, box_indices
 
 
-def _bilinear_weights(start, bin_size, bins, grid, size):
-    """(K, bins, size): the average over a bin's `grid` samples of their bilinear weights per pixel."""
+def _bilinear_weights(start, bin_size, bins, grid, size, most=None):
+    """(K, bins, size): the average over a bin's samples of their bilinear weights per pixel.
+
+    `grid` is the samples per bin side: an int, or a (K,) tensor per RoI (adaptive) of which
+    `most` is the largest; a RoI with 0 samples (an empty aligned box) gets weights 0, as torchvision.
+    """
     from keras import ops
 
-    steps = (ops.arange(bins * grid, dtype="float32") // grid)[None]
-    within = (ops.arange(bins * grid, dtype="float32") % grid + 0.5)[None]
-    coord = start[:, None] + steps * bin_size[:, None] + within * bin_size[:, None] / grid  # (K, bins * grid)
+    most = grid if most is None else most
+    grid = ops.cast(ops.convert_to_tensor(grid), "float32")
+    grid = ops.reshape(grid, (-1, 1)) if len(grid.shape) else grid  # (K, 1) or a scalar
+    steps = (ops.arange(bins * most, dtype="float32") // most)[None]
+    index = (ops.arange(bins * most, dtype="float32") % most)[None]
+    coord = (start[:, None] + steps * bin_size[:, None]
+             + (index + 0.5) * bin_size[:, None] / ops.maximum(grid, 1.0))  # (K, bins * most)
     limit = float(size)
     valid = ops.cast((coord >= -1.0) & (coord <= limit), "float32")
     coord = ops.maximum(coord, 0.0)
@@ -66,10 +75,12 @@ def _bilinear_weights(start, bin_size, bins, grid, size):
     high = ops.where(at_edge, limit - 1, low + 1)
     coord = ops.where(at_edge, low, coord)
     frac = coord - low
+    valid = valid * ops.cast(index < grid, "float32")  # adaptive: a RoI's samples beyond its grid count 0
     weights = (ops.one_hot(ops.cast(low, "int32"), size) * (1.0 - frac)[..., None]
                + ops.one_hot(ops.cast(high, "int32"), size) * frac[..., None]) * valid[..., None]
     k = ops.shape(weights)[0]
-    return ops.mean(ops.reshape(weights, (k, bins, grid, size)), axis=2)
+    total = ops.sum(ops.reshape(weights, (k, bins, most, size)), axis=2)
+    return total / ops.reshape(ops.maximum(grid, 1.0), (-1, 1, 1))
 
 
 def roi_align(features, boxes, box_indices, output_size, spatial_scale: float = 1.0, sampling_ratio: int = 2,
@@ -82,7 +93,8 @@ def roi_align(features, boxes, box_indices, output_size, spatial_scale: float = 
         box_indices: (K,) which image of the batch each box is on.
         output_size: an int or (height, width).
         spatial_scale: feature pixels per image pixel (1/16 for a stride-16 map).
-        sampling_ratio: sample points per bin side (> 0).
+        sampling_ratio: sample points per bin side (> 0), or -1: adaptive, ``ceil(roi / output)`` per
+            RoI and axis (torchvision's default; needs concrete boxes).
         aligned: shift by half a pixel (Detectron2's correct alignment); False as the original.
 
     Returns:
@@ -91,10 +103,10 @@ def roi_align(features, boxes, box_indices, output_size, spatial_scale: float = 
     from keras import ops
 
     out_h, out_w = _output_size(output_size)
-    if not (isinstance(sampling_ratio, (int, np.integer)) and not isinstance(sampling_ratio, bool) and sampling_ratio >= 1):
-        raise ValueError("sampling_ratio must be a positive integer (torchvision's adaptive -1 has a per-RoI "
-                         f"number of samples; pass 2, Mask R-CNN's); got {sampling_ratio!r}")
-    grid = int(sampling_ratio)
+    if not (isinstance(sampling_ratio, (int, np.integer)) and not isinstance(sampling_ratio, bool)
+            and (sampling_ratio >= 1 or sampling_ratio == -1)):
+        raise ValueError("sampling_ratio must be a positive integer or -1 (adaptive, as torchvision); "
+                         f"got {sampling_ratio!r}")
     scale = check_positive_number("spatial_scale", spatial_scale)
     if not isinstance(aligned, bool):
         raise TypeError(f"aligned must be True or False; got {aligned!r}")
@@ -105,8 +117,17 @@ def roi_align(features, boxes, box_indices, output_size, spatial_scale: float = 
     if not aligned:
         roi_w, roi_h = ops.maximum(roi_w, 1.0), ops.maximum(roi_h, 1.0)
     height, width = features.shape[1], features.shape[2]
-    wy = _bilinear_weights(y1, roi_h / out_h, out_h, grid, height)
-    wx = _bilinear_weights(x1, roi_w / out_w, out_w, grid, width)
+    if sampling_ratio == -1:  # torchvision: ceil(roi_height / pooled_height) by ceil(roi_width / pooled_width)
+        grid_h, grid_w = ops.ceil(roi_h / out_h), ops.ceil(roi_w / out_w)
+        try:
+            most_h, most_w = (max(1, int(np.max(ops.convert_to_numpy(g), initial=0))) for g in (grid_h, grid_w))
+        except Exception as error:  # a symbolic tensor inside a trace has no value to size the grid with
+            raise ValueError("sampling_ratio=-1 needs concrete boxes (numpy or eager tensors) to size its "
+                             "per-RoI grid; pass a positive sampling_ratio inside a traced function") from error
+    else:
+        grid_h = grid_w = most_h = most_w = int(sampling_ratio)
+    wy = _bilinear_weights(y1, roi_h / out_h, out_h, grid_h, height, most_h)
+    wx = _bilinear_weights(x1, roi_w / out_w, out_w, grid_w, width, most_w)
     per_box = ops.take(features, box_indices, axis=0)
     return ops.einsum("kph,khwc,kqw->kpqc", wy, per_box, wx)
 

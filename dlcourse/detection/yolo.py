@@ -47,6 +47,42 @@ def _iou_centre(a, b):
     return ops.where(union > 0, inter / ops.maximum(union, 1e-12), 0.0)
 
 
+def check_yolo_targets(boxes, classes, image_size, num_classes: int):
+    """Check concrete detection targets: raise a ValueError naming the first bad box or class id.
+
+    Args:
+        boxes: (N, M, 4) xyxy pixels, padding rows (class -1) ignored.
+        classes: (N, M) ids in 0..num_classes - 1, or -1 for padding.
+        image_size: (height, width) in pixels.
+        num_classes: C.
+
+    Example:
+        >>> check_yolo_targets([[[8, 8, 4, 40]]], [[0]], (64, 64), 3)
+        Traceback (most recent call last):
+        ...
+        ValueError: boxes must have x2 > x1 and y2 > y1 (no zero area); image 0, box 0 is [8.0, 8.0, 4.0, 40.0]
+    """
+    boxes, classes = np.asarray(boxes, dtype=np.float64), np.asarray(classes)
+    if boxes.ndim != 3 or boxes.shape[-1] != 4 or classes.shape != boxes.shape[:2]:
+        raise ValueError(f"boxes must be (N, M, 4) and classes (N, M); got shapes {boxes.shape} and {classes.shape}")
+    if classes.size and (not np.all(np.equal(np.mod(classes, 1), 0)) or classes.min() < -1
+                         or classes.max() >= num_classes):
+        bad = np.argwhere((classes < -1) | (classes >= num_classes) | (np.mod(classes, 1) != 0))[0]
+        raise ValueError(f"classes must be ids 0..{num_classes - 1}, or -1 for padding; image {bad[0]}, box {bad[1]} "
+                         f"is {classes[tuple(bad)].item()!r}")
+    real = classes >= 0
+    x1, y1, x2, y2 = np.moveaxis(boxes, -1, 0)
+    height, width = (float(v) for v in image_size)
+    checks = ((~np.isfinite(boxes).all(-1), "be finite numbers"),
+              ((x2 <= x1) | (y2 <= y1), "have x2 > x1 and y2 > y1 (no zero area)"),
+              ((x1 < 0) | (y1 < 0) | (x2 > width) | (y2 > height), f"lie inside the {width:g} x {height:g} image"))
+    for bad, rule in checks:
+        where = np.argwhere(bad & real)
+        if len(where):
+            i, k = where[0]
+            raise ValueError(f"boxes must {rule}; image {i}, box {k} is {boxes[i, k].tolist()}")
+
+
 def yolo_loss(boxes, classes, y_pred, image_size, boxes_per_cell: int, num_classes: int,
               lambda_coord: float = LAMBDA_COORD, lambda_noobj: float = LAMBDA_NOOBJ,
               confidence_target: str = "iou", components: bool = False):
@@ -66,11 +102,20 @@ def yolo_loss(boxes, classes, y_pred, image_size, boxes_per_cell: int, num_class
     Returns:
         The loss (a scalar tensor: the per-image sums averaged over the batch; 0 for an empty
         batch), or ``(loss, {name: term})`` with `components`.
+
+    Raises:
+        ValueError: for numpy or list targets (before any trace), a class id outside -1..C-1 or a
+            real box that is inverted, of zero area, not finite or outside the image
+            (`check_yolo_targets`); tensors are taken as they are.
     """
     from keras import ops
 
     check_choice("confidence_target", confidence_target, CONFIDENCE_TARGETS)
     B, C = check_positive_int("boxes_per_cell", boxes_per_cell), check_positive_int("num_classes", num_classes)
+    concrete = (np.ndarray, list, tuple)
+    if isinstance(boxes, concrete) and isinstance(classes, concrete) and all(
+            isinstance(v, (int, float, np.integer, np.floating)) for v in image_size):
+        check_yolo_targets(boxes, classes, image_size, C)
     y_pred = ops.convert_to_tensor(y_pred, "float32")
     if y_pred.shape[-1] is not None and y_pred.shape[-1] != 5 * B + C:
         raise ValueError(f"y_pred must end in 5 * boxes_per_cell + num_classes = {5 * B + C} values; "
