@@ -133,3 +133,18 @@ _script_benchmark("vit_vs_resnet", "bench_vit_vs_resnet.py", "A small ViT vs a s
                   "--epochs", "20"], ["--seeds", "0", "--epochs", "1"], 7)
 _script_benchmark("generative", "bench_generative.py", "The README's generative-models table (autoencoders, VAEs, "
                   "GANs, CycleGAN)", [], ["ae"], 12)
+
+
+def _register_the_other_scripts():
+    """A ``bench_*.py`` no benchmark above runs (a new one) is registered as it is: run without arguments,
+    its last lines of output as the figure. Give it its own `_script_benchmark` line for quick arguments."""
+    from benchmarks.suite import BENCHMARKS
+
+    claimed = {b.script for b in BENCHMARKS.values()}
+    for path in sorted(HERE.glob("bench_*.py")):
+        name = path.stem.removeprefix("bench_")
+        if path.name not in claimed and name not in BENCHMARKS:
+            _script_benchmark(name, path.name, f"`benchmarks/{path.name}` (run as it is)", [], [], 5)
+
+
+_register_the_other_scripts()

@@ -91,7 +91,7 @@ def _clear():
     keras.backend.clear_session()
 
 
-ZOO_SIZES = {True: dict(size=32, batch=4, steps=1, repeats=2), False: dict(size=32, batch=8, steps=3, repeats=3)}
+ZOO_SIZES = {True: dict(size=32, batch=4, steps=1, repeats=2), False: dict(size=32, batch=4, steps=2, repeats=3)}
 _Z = ZOO_SIZES[False]
 
 
@@ -123,7 +123,7 @@ def zoo(quick: bool) -> dict:
 
 
 LATENCY_SIZES = {True: dict(size=32, batches=(1, 4), calls={1: 1, 4: 1}, repeats=2),
-                 False: dict(size=32, batches=(1, 64), calls={1: 5, 64: 1}, repeats=3)}
+                 False: dict(size=32, batches=(1, 64), calls={1: 3, 64: 1}, repeats=2)}
 _L = LATENCY_SIZES[False]
 
 
@@ -222,7 +222,7 @@ def _conv_gemm_flops(model, batch):
     return total_flops / total_seconds, len(shapes)
 
 
-FLOPS_SIZES = {True: dict(size=32, batch=8, steps=1, repeats=2), False: dict(size=64, batch=32, steps=2, repeats=3)}
+FLOPS_SIZES = {True: dict(size=32, batch=8, steps=1, repeats=2), False: dict(size=64, batch=32, steps=1, repeats=3)}
 _F = FLOPS_SIZES[False]
 
 
