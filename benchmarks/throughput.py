@@ -248,6 +248,7 @@ def flops(quick: bool) -> dict:
         model.train_on_batch(x, y)
     seconds = interleaved({k: _training_seconds(m, x, y, s["steps"]) for k, m in models.items()}, s["repeats"])
     achieved = {k: step_flops * s["steps"] / statistics.median(v) for k, v in seconds.items()}
+    models["ours"].predict_on_batch(x)  # traces the inference function
     forward = interleaved({"ours": _forward_seconds(models["ours"], x, s["steps"])}, s["repeats"])["ours"]
     forward_share = statistics.median(forward) / statistics.median(seconds["ours"])
     rows = [
