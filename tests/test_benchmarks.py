@@ -104,3 +104,14 @@ def test_the_readme_table_is_what_the_results_folder_gives():
     text = (REPO / "README.md").read_text()
     block = text.split(suite.START_MARKER)[1].split(suite.END_MARKER)[0]
     assert block.strip() == suite.readme_table(suite.RESULTS).strip()
+
+
+def test_dlcourse_bench_is_a_lazy_alias():
+    out = _python("-c", "import sys, contextlib, io\nfrom dlcourse.cli import build_parser, main\n"
+                        "with contextlib.redirect_stdout(io.StringIO()) as help_text, contextlib.suppress(SystemExit):\n"
+                        "    build_parser().parse_args(['bench', '--help'])\n"
+                        "print('usage: dlcourse bench' in help_text.getvalue())\n"
+                        "print(main(['bench', 'nope']))\n"
+                        "print(sorted(m for m in ('tensorflow', 'keras') if m in sys.modules))")
+    assert out.stdout.split("\n")[:3] == ["True", "2", "[]"], out.stderr
+    assert "unknown benchmark 'nope'" in out.stderr
