@@ -210,6 +210,7 @@ def result_files(results: Path) -> list:
 def readme_table(results: Path = RESULTS) -> str:
     """The performance table (markdown) from ``results``: one row per benchmark and backend measured,
     then the recorded figures of benchmarks not re-measured since."""
+    _load_registry()  # the table follows the registry's order
     measured = [json.loads(p.read_text()) for p in result_files(results)]
     recorded_path = Path(results) / "recorded.json"
     recorded = json.loads(recorded_path.read_text())["rows"] if recorded_path.is_file() else []
