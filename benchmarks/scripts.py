@@ -40,7 +40,7 @@ def startup(quick: bool) -> dict:
     import statistics
     import tempfile
 
-    runs = 2 if quick else 5
+    runs = 1 if quick else 5
     rows = []
     with tempfile.TemporaryDirectory() as cwd:  # nothing is written in the checkout
         for label, args in STARTUP_COMMANDS.items():
