@@ -136,6 +136,24 @@ def library_versions() -> dict:
     return versions
 
 
+ENVIRONMENT = ("KERAS_BACKEND", "TF_ENABLE_ONEDNN_OPTS", "XLA_FLAGS", "OMP_NUM_THREADS", "TF_NUM_INTRAOP_THREADS")
+
+
+def environment() -> dict:
+    """The environment variables that change the speed, and whether TensorFlow uses oneDNN (once imported:
+    TensorFlow turns it on by default only on CPUs with AVX-512 VNNI/BF16 or AMX, and without it a
+    training step's backward pass is many times slower on an AVX2-only CPU)."""
+    found = {name: os.environ.get(name) for name in ENVIRONMENT}
+    if "tensorflow" in sys.modules:
+        try:
+            from tensorflow.python.util import _pywrap_util_port
+
+            found["tensorflow_onednn"] = bool(_pywrap_util_port.IsMklEnabled())
+        except (ImportError, AttributeError):
+            found["tensorflow_onednn"] = None
+    return found
+
+
 def keras_backend() -> str:
     """The Keras backend this process uses (read from Keras once it is imported, else from the environment)."""
     if "keras" in sys.modules:
@@ -158,7 +176,7 @@ def run_benchmark(benchmark: Benchmark, quick: bool) -> dict:
         "benchmark": benchmark.name, "title": benchmark.title, "command": benchmark.command, "quick": quick,
         "started": started.isoformat(timespec="seconds"), "seconds": round(time.perf_counter() - clock, 1),
         "backend": keras_backend(), "machine": {**cpu_info(), "load_start": load_start, "load_end": load_average()},
-        "versions": library_versions(), **result,
+        "versions": library_versions(), "environment": environment(), **result,
     }
 
 
