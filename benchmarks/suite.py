@@ -239,8 +239,8 @@ def readme_table(results: Path = RESULTS) -> str:
     for r in measured:
         machine = r["machine"]
         where = (f"{machine['model']}, {machine['usable_cores']} cores, load {_load_text(machine)}; "
-                 f"{r['backend']}, TF {r['versions'].get('tensorflow')}, Keras {r['versions'].get('keras')}; "
-                 f"{r['started'][:10]}")
+                 f"{r['backend']}, TF {r['versions'].get('tensorflow')}, Keras {r['versions'].get('keras')}"
+                 f"{_onednn_text(r)}; {r['started'][:10]}")
         figure = r["figure"] + (f" · goal {r['goal']['text']}: **{'met' if r['goal']['met'] else 'not met'}**"
                                 if r.get("goal") else "")
         command = r["command"] if r["backend"] == "tensorflow" else f"KERAS_BACKEND={r['backend']} {r['command']}"
@@ -250,6 +250,11 @@ def readme_table(results: Path = RESULTS) -> str:
             continue
         lines.append(f"| {_cell(r['title'])} | {_cell(r['figure'])} | {_cell(r['where'])} | `{r['command']}` |")
     return "\n".join(lines)
+
+
+def _onednn_text(result):
+    onednn = result.get("environment", {}).get("tensorflow_onednn")
+    return "" if onednn is None or result["backend"] != "tensorflow" else f" (oneDNN {'on' if onednn else 'off'})"
 
 
 def _load_text(machine):
