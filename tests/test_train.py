@@ -13,7 +13,7 @@ import pytest
 
 from dlcourse.data import ImageData
 from dlcourse.models import mlp, notes_cnn
-from dlcourse.train.config import NOTES_RECIPE, TrainConfig
+from dlcourse.train.config import KERAS_DEFAULT_RECIPE, TrainConfig
 from dlcourse.train.devices import resolve_jit_compile, resolve_strategy
 from dlcourse.train.fit import fit
 from dlcourse.train.loop import train_loop
@@ -48,7 +48,7 @@ def test_default_epochs_follow_a_step_budget():
     assert config.resolve_epochs(steps_per_epoch=211) == 3   # MNIST at batch 256
     assert config.resolve_epochs(steps_per_epoch=6) == 100   # scikit-learn's digits
     assert TrainConfig(epochs=7).resolve_epochs(6) == 7
-    assert NOTES_RECIPE.resolve_epochs(422) == 4
+    assert KERAS_DEFAULT_RECIPE.resolve_epochs(422) == 4
 
 
 def test_train_loop_reaches_the_same_loss_as_fit(digits8):
