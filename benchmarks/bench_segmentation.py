@@ -4,7 +4,7 @@ edges); (2) U-Net trained on 10, 100 and 1,000 images for the same number of ste
 
     python benchmarks/bench_segmentation.py                  # both, at the README's settings
     python benchmarks/bench_segmentation.py --only fcn       # the FCN comparison alone
-    python benchmarks/bench_segmentation.py --only curve --steps 400
+    python benchmarks/bench_segmentation.py --only curve --steps 200
 """
 
 import argparse
@@ -24,7 +24,8 @@ def main(argv=None):
     parser.add_argument("--epochs", type=int, default=8, help="FCN epochs")
     parser.add_argument("--curve-size", type=int, default=32, help="U-Net image side")
     parser.add_argument("--counts", type=int, nargs="+", default=[10, 100, 1000], help="U-Net training-set sizes")
-    parser.add_argument("--steps", type=int, default=400, help="U-Net gradient steps for every size")
+    parser.add_argument("--steps", type=int, default=200, help="U-Net gradient steps for every size")
+    parser.add_argument("--unet-width", type=int, default=8, help="unet_small's base_filters (its default: 16)")
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
 
@@ -38,9 +39,10 @@ def main(argv=None):
         results["fcn"] = compare_fcns(image_size=args.fcn_size, train_images=args.fcn_images, epochs=args.epochs,
                                       seed=args.seed)
     if args.only in (None, "curve"):
-        print(f"U-Net (unet_small) vs training-set size: {args.curve_size}x{args.curve_size}, "
-              f"{args.steps} steps of 16 images each")
-        results["curve"] = data_size_curve(args.counts, image_size=args.curve_size, steps=args.steps, seed=args.seed)
+        print(f"U-Net (unet_small, base_filters {args.unet_width}) vs training-set size: "
+              f"{args.curve_size}x{args.curve_size}, {args.steps} steps of 16 images each")
+        results["curve"] = data_size_curve(args.counts, image_size=args.curve_size, steps=args.steps, seed=args.seed,
+                                           model_args={"base_filters": args.unet_width})
     print(f"total {time.perf_counter() - start:.0f} s; load average {os.getloadavg()[0]:.1f}")
     return results
 

@@ -271,3 +271,26 @@ def test_pets_loader_maps_the_trimap_and_fails_clearly_offline(monkeypatch):
         load_dataset("voc")
     with pytest.raises(ValueError, match="task"):
         load_dataset("oxford_iiit_pet", task="classification")
+
+
+def test_voc_loader_reads_an_extracted_folder_and_maps_void_to_background(tmp_path):
+    from PIL import Image
+
+    from dlcourse.data import load_dataset
+    from dlcourse.data.segmentation_sets import VOC_CLASSES
+
+    root = tmp_path / "VOC2012"
+    for folder in ("JPEGImages", "SegmentationClass", "ImageSets/Segmentation"):
+        (root / folder).mkdir(parents=True)
+    mask = np.zeros((16, 16), "uint8")
+    mask[4:12, 4:12], mask[4, 4:12] = 12, 255  # a dog, outlined by VOC's void label
+    for split, names in (("train", ["a", "b", "c"]), ("val", ["d"])):
+        (root / "ImageSets/Segmentation" / f"{split}.txt").write_text("\n".join(names) + "\n")
+        for name in names:
+            Image.fromarray(np.full((16, 16, 3), 200, "uint8")).save(root / "JPEGImages" / f"{name}.jpg")
+            Image.fromarray(mask).save(root / "SegmentationClass" / f"{name}.png")  # VOC: palette ids, as read
+    data = load_dataset("voc", path=root, image_size=16, task="segmentation", validation_split=0.34)
+    assert data.num_classes == 21 and data.class_names == VOC_CLASSES and VOC_CLASSES[12] == "dog"
+    assert (len(data.x_train) + len(data.x_val), len(data.x_test)) == (3, 1)  # train + validation, val as test
+    expected = np.where(mask == 255, 0, mask)
+    np.testing.assert_array_equal(data.y_test[0], expected)
