@@ -6,9 +6,9 @@ coarse FCN-32s blurs). `benchmarks/bench_segmentation.py` runs them at the READM
 lesson and the tests at smaller ones.
 
 Example:
-    >>> rows = compare_fcns(names=("fcn8s_small",), image_size=32, train_images=16, epochs=1, verbose=False)
-    >>> sorted(rows[0])
-    ['boundary_iou', 'mean_iou', 'model', 'pixel_accuracy', 'seconds', 'train_images']
+    >>> data = shapes_splits(image_size=32, train_images=10)   # what data_size_curve trains on at 10 images
+    >>> len(data.x_train), len(data.x_val), len(data.x_test)
+    (10, 100, 200)
 """
 
 from __future__ import annotations
