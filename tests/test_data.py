@@ -9,7 +9,8 @@ from dlcourse.data import DATA_DIR_ENV, DatasetUnavailable, list_datasets, load_
 
 
 def test_registered_data_sets():
-    assert list_datasets() == ["cifar10", "digits", "fashion_mnist", "folder", "mnist", "shapes"]
+    assert list_datasets() == ["cifar10", "digits", "fashion_mnist", "folder", "mnist", "oxford_iiit_pet", "shapes",
+                               "voc"]
 
 
 def test_digits_are_28x28_images_in_unit_range_with_stratified_splits(digits):

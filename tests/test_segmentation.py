@@ -205,3 +205,92 @@ def test_dice_loss_perfect_wrong_and_in_training():
     model.compile(optimizer="sgd", loss=DiceCrossEntropy())
     x, masks = np.random.default_rng(0).uniform(size=(2, 4, 4, 3)), np.zeros((2, 4, 4), "int64")
     assert np.isfinite(model.train_on_batch(x, masks))
+
+
+def test_boundary_band_and_boundary_iou_by_hand():
+    from dlcourse.segmentation import boundary_band, boundary_iou
+
+    square = np.zeros((1, 8, 8), "int64")
+    square[0, 2:6, 2:6] = 1
+    band = boundary_band(square, width=1)
+    # the 4x4 square's outer ring (12 pixels) and the ring just outside it, less its 4 corners (16)
+    assert band.sum() == 12 + 16 and not band[0, 3:5, 3:5].any() and band[0, 2, 2] and not band[0, 1, 1]
+    assert boundary_band(square, width=2).sum() == 8 * 8 - 4  # grows by 1 each way: all but the corners
+    assert boundary_iou(square, square, 2) == 1.0
+    blurred = np.zeros_like(square)
+    blurred[0, 3:6, 2:6] = 1  # the top row of the square lost: all of it lies in the band
+    assert boundary_iou(square, blurred, 2, width=1) < mean_iou(square, blurred, 2) < 1
+    far = square.copy()
+    far[0, 0, 7] = 1  # a wrong pixel away from every edge counts in mean IoU, not in the band
+    assert boundary_iou(square, far, 2, width=1) == 1.0 and mean_iou(square, far, 2) < 1
+    with pytest.raises(ValueError, match="width must be a positive integer|width"):
+        boundary_band(square, width=0)
+    with pytest.raises(ValueError, match="same shape"):
+        boundary_iou(square, square[:, :4], 2)
+
+
+class _FakeTfds:
+    """What load_pets uses of tensorflow_datasets: ``load`` (two splits of example dicts) and ``as_numpy``."""
+
+    def __init__(self, error=None):
+        self.error, self.trimap = error, np.full((16, 16, 1), 2, "uint8")  # background ...
+        self.trimap[4:12, 4:12] = 1  # ... a pet ...
+        self.trimap[4, 4:12] = 3  # ... with a border row
+
+    def load(self, name, split, data_dir=None):
+        assert name == "oxford_iiit_pet" and split == ["train", "test"]
+        if self.error is not None:
+            raise self.error
+        image = np.arange(16 * 16 * 3).reshape(16, 16, 3).astype("uint8")
+        return [[{"image": image, "segmentation_mask": self.trimap}] * n for n in (10, 3)]
+
+    def as_numpy(self, split):
+        return split
+
+
+def test_pets_loader_maps_the_trimap_and_fails_clearly_offline(monkeypatch):
+    from dlcourse.data import DatasetUnavailable, load_dataset
+    from dlcourse.data import segmentation_sets
+    from dlcourse.data.segmentation_sets import PETS_CLASSES, load_pets, pets_mask
+
+    fake = _FakeTfds()
+    data = load_pets(image_size=16, tfds=fake, validation_split=0.2)
+    assert data.class_names == PETS_CLASSES == ("background", "pet", "border") and data.num_classes == 3
+    assert (len(data.x_train), len(data.x_val), len(data.x_test)) == (8, 2, 3)
+    expected = np.zeros((16, 16), "int64")
+    expected[4:12, 4:12], expected[4, 4:12] = 1, 2  # TFDS' 2 (background) -> 0, 1 (pet) -> 1, 3 (border) -> 2
+    np.testing.assert_array_equal(data.y_test[0], expected)
+    np.testing.assert_allclose(data.x_test[0, 0, 1], np.array([3, 4, 5]) / 255, atol=1e-6)
+    with pytest.raises(ValueError, match="1, 2 and 3"):
+        pets_mask(np.zeros((2, 2), "uint8"))
+
+    monkeypatch.setattr(segmentation_sets, "_import_tfds", lambda name: _FakeTfds(OSError("no network")))
+    with pytest.raises(DatasetUnavailable, match=r"oxford_iiit_pet could not be loaded.*OSError: no network.*needs a network"):
+        load_dataset("oxford_iiit_pet", task="segmentation")
+    with pytest.raises(DatasetUnavailable, match="voc has boxes but no masks.*path="):
+        load_dataset("voc")
+    with pytest.raises(ValueError, match="task"):
+        load_dataset("oxford_iiit_pet", task="classification")
+
+
+def test_voc_loader_reads_an_extracted_folder_and_maps_void_to_background(tmp_path):
+    from PIL import Image
+
+    from dlcourse.data import load_dataset
+    from dlcourse.data.segmentation_sets import VOC_CLASSES
+
+    root = tmp_path / "VOC2012"
+    for folder in ("JPEGImages", "SegmentationClass", "ImageSets/Segmentation"):
+        (root / folder).mkdir(parents=True)
+    mask = np.zeros((16, 16), "uint8")
+    mask[4:12, 4:12], mask[4, 4:12] = 12, 255  # a dog, outlined by VOC's void label
+    for split, names in (("train", ["a", "b", "c"]), ("val", ["d"])):
+        (root / "ImageSets/Segmentation" / f"{split}.txt").write_text("\n".join(names) + "\n")
+        for name in names:
+            Image.fromarray(np.full((16, 16, 3), 200, "uint8")).save(root / "JPEGImages" / f"{name}.jpg")
+            Image.fromarray(mask).save(root / "SegmentationClass" / f"{name}.png")  # VOC: palette ids, as read
+    data = load_dataset("voc", path=root, image_size=16, task="segmentation", validation_split=0.34)
+    assert data.num_classes == 21 and data.class_names == VOC_CLASSES and VOC_CLASSES[12] == "dog"
+    assert (len(data.x_train) + len(data.x_val), len(data.x_test)) == (3, 1)  # train + validation, val as test
+    expected = np.where(mask == 255, 0, mask)
+    np.testing.assert_array_equal(data.y_test[0], expected)

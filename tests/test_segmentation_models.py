@@ -156,6 +156,16 @@ def test_small_models_count_as_stated(name):
     model = get_model(name)
     assert model.count_params() == model_entry(name).params
     assert model.output_shape == (None, 64, 64, 4)
+    if name.startswith("fcn"):  # on vgg_small (MobileNet 0.25 from scratch underfits shapes), pool3-pool5 skips
+        backbone = model.get_layer("vgg_small_backbone")
+        assert backbone.count_params() == model_entry("vgg_small").params - (128 * 10 + 10)  # less its Dense top
+        assert {f.layer for f in model_entry("vgg_small").feature_outputs.values()} == {
+            f"block{i}_pool" for i in range(1, 6)}
+
+
+def test_small_fcn_keeps_the_mobilenet_option():
+    model = get_model("fcn8s_small", backbone="mobilenet", backbone_args={"alpha": 0.25}, input_shape=(32, 32, 3))
+    assert model.output_shape == (None, 32, 32, 4) and model.get_layer("mobilenet_backbone").count_params() < 250_000
 
 
 @pytest.mark.parametrize("name", ["fcn8s_small", "unet_small"])

@@ -268,6 +268,14 @@ DATASETS = {
         "dlcourse.data.shapes has the boxes and instance masks",
         ("background", "circle", "square", "triangle"),
     ),
+    # segmentation sets for users with a network (or VOC's extracted folder): dlcourse.data.segmentation_sets
+    "oxford_iiit_pet": DatasetSpec(
+        None, 3, 128, "Oxford-IIIT Pets through TFDS: pet / background / border masks (downloads ~800 MB)",
+        ("background", "pet", "border"),
+    ),
+    "voc": DatasetSpec(
+        None, 21, 128, "PASCAL VOC 2012 segmentation, 21 classes, from an extracted VOC2012 folder (path=)",
+    ),
     "folder": DatasetSpec(
         _folder, None, None, "your own images: path=DIR with one sub-folder per class (needs image_size)",
     ),
@@ -315,7 +323,8 @@ def load_dataset(
             against their known sums. The sha256 found is kept in ``ImageData.sha256``.
         task: what the labels are for: ``"classification"`` (every data set but shapes) or
             ``"segmentation"`` (shapes: y are ``(n, size, size)`` masks of background, circle, square,
-            triangle; its boxes are in `dlcourse.data.shapes`). Default: the data set's own.
+            triangle; its boxes are in `dlcourse.data.shapes`; ``oxford_iiit_pet`` through TFDS and
+            ``voc`` from its extracted folder: `dlcourse.data.segmentation_sets`). Default: the data set's own.
 
     Returns:
         An `ImageData`.
@@ -342,6 +351,16 @@ def load_dataset(
         if sha256:
             raise ValueError("sha256: the shapes data set is drawn here, not read from a file; leave sha256 out")
         return _shapes(image_size or spec.default_image_size, limit, validation_split, seed or 0)
+    if spec.loader is None:  # oxford_iiit_pet, voc: masks, loaded by dlcourse.data.segmentation_sets
+        from dlcourse.data import segmentation_sets
+
+        check_choice("task", task, (None, "segmentation"))
+        if sha256:
+            raise ValueError(f"sha256: {name} is checked by its own loader; leave sha256 out")
+        size = image_size or spec.default_image_size
+        if name == "voc":
+            return segmentation_sets.load_voc(path, size, limit, validation_split, seed or 0)
+        return segmentation_sets.load_pets(size, limit, validation_split, seed or 0)
     check_choice("task", task, (None, "classification"))
     raw = spec.loader(path, source, sha256, image_size)
     num_classes = spec.num_classes or len(raw.class_names)

@@ -53,6 +53,7 @@ _LAZY = {  # public name -> the module of dlcourse.models that defines it
     **{name: "segmentation.fcn" for name in ("fcn32s", "fcn16s", "fcn8s", "fcn32s_small", "fcn16s_small", "fcn8s_small")},
     "unet": "segmentation.unet",
     "unet_small": "segmentation.unet",
+    "vgg_small": "segmentation.vgg_small",
     "small_cnn": "small",
 }
 

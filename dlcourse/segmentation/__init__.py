@@ -28,6 +28,8 @@ _LAZY = {
     "pixel_accuracy": "metrics",
     "confusion_matrix": "metrics",
     "center_crop": "metrics",
+    "boundary_band": "metrics",
+    "boundary_iou": "metrics",
     "DiceLoss": "losses",
     "DiceCrossEntropy": "losses",
 }
