@@ -133,6 +133,9 @@ _script_benchmark("vit_vs_resnet", "bench_vit_vs_resnet.py", "A small ViT vs a s
                   "--epochs", "20"], ["--seeds", "0", "--epochs", "1"], 7)
 _script_benchmark("generative", "bench_generative.py", "The README's generative-models table (autoencoders, VAEs, "
                   "GANs, CycleGAN)", [], ["ae"], 12)
+_script_benchmark("segmentation", "bench_segmentation.py", "FCN-32s vs 16s vs 8s on shapes (mean and boundary IoU), "
+                  "and unet_small's mean IoU against 10, 100 and 1,000 training images", [],
+                  ["--fcn-size", "32", "--fcn-images", "32", "--epochs", "1", "--counts", "10", "--steps", "2"], 8)
 
 
 def _register_the_other_scripts():
