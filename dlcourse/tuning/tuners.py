@@ -37,6 +37,7 @@ import json
 import os
 import shutil
 import time
+import warnings
 from dataclasses import dataclass
 
 import keras
@@ -88,7 +89,14 @@ class _CourseTuner:
         if self.search_config.folds:
             metrics = self._kfold_trial(trial, x, y, **kwargs)
         else:
-            histories = super().run_trial(trial, x, y, validation_data=validation_data, **kwargs)
+            with warnings.catch_warnings():
+                # Hyperband's later rounds load the previous round's checkpoint into a freshly compiled
+                # model. Keras 3 checkpoints hold the optimiser's slots too; the new optimiser has none
+                # yet, so Keras skips them and warns once per trial. The optimiser restarts, as it did
+                # with keras-tuner's TF-Keras checkpoints (weights only): nothing is lost, nothing to fix.
+                warnings.filterwarnings("ignore", message="Skipping variable loading for optimizer",
+                                        category=UserWarning)
+                histories = super().run_trial(trial, x, y, validation_data=validation_data, **kwargs)
             metrics = metrics_dict(histories, self.oracle.objective)
             runs = [len(h.history["loss"]) for h in histories if isinstance(h, keras.callbacks.History)]
             metrics["epochs"] = float(np.mean(runs)) if runs else float("nan")
