@@ -4,6 +4,7 @@ import dataclasses
 import json
 import math
 
+import keras
 import numpy as np
 import pytest
 
@@ -14,7 +15,9 @@ from dlcourse.checklist import (
     diagnose_learning_curves,
     overfit_tiny_sample,
     run_checklist,
+    without_regularisation,
 )
+from dlcourse.models import notes_cnn
 
 QUICK = ChecklistConfig.quick()
 
@@ -156,12 +159,37 @@ def test_zero_initialisation_does_not_learn(digits):
     assert "initialisation" in result.reason
 
 
-def test_shuffled_labels_are_named(digits):
+def test_shuffled_labels_are_named_as_labels_without_signal(digits):
     shuffled = dataclasses.replace(digits, y_train=np.random.default_rng(0).permutation(digits.y_train))
-    report = run_checklist("mlp", shuffled, dataclasses.replace(QUICK, learning_rate=3e-3), steps=("final",))
+    config = dataclasses.replace(QUICK, learning_rate=3e-3, tiny_steps=150, final_epochs=4)
+    report = run_checklist("mlp", shuffled, config, steps=("tiny_sample", "final"))
+    # a tiny sample of shuffled labels is memorised, yet the full set's loss stays near log(10)
+    assert report.step(2).case == "memorised"
     final = report.step(5)
-    assert final.verdict == "fail" and report.verdict == "fail"
-    assert "labels may not match" in final.reason
+    assert (final.verdict, final.case) == ("fail", "no_signal") and report.verdict == "fail"
+    assert final.curves["history"]["loss"][-1] >= 0.9 * math.log(10)
+    assert "labels carry no signal" in final.reason and "memorised a tiny sample" in final.reason
+    assert "bigger model" not in final.reason
+    alone = run_checklist("mlp", shuffled, config, steps=("final",)).step(5)  # without step 2: says how to tell
+    assert alone.case == "no_signal" and "step 2" in alone.reason and "bigger model" not in alone.reason
+
+
+def test_the_tiny_sample_is_overfit_with_regularisation_off(digits):
+    def regularised():
+        x = inputs = keras.Input(digits.input_shape)
+        x = keras.layers.Flatten()(x)
+        x = keras.layers.GaussianNoise(0.5, name="noise")(x)
+        x = keras.layers.Dense(64, activation="relu", kernel_regularizer="l2", name="fc")(x)
+        x = keras.layers.Dropout(0.9, name="drop")(x)
+        return keras.Model(inputs, keras.layers.Dense(10, activation="softmax", name="out")(x))
+
+    model = regularised()
+    assert without_regularisation(model) == ["noise", "fc", "drop"]
+    assert model.get_layer("drop").rate == 0 and model.get_layer("noise").stddev == 0 and not model.losses
+    result = overfit_tiny_sample(regularised, digits, QUICK)
+    assert result.details["regularisation_off"] == ["noise", "fc", "drop"]
+    assert "regularisation off (noise, fc, drop)" in result.reason
+    assert without_regularisation(notes_cnn()) == ["dropout"]  # the notes' CNN's Dropout(0.2)
 
 
 @pytest.mark.slow

@@ -5,7 +5,7 @@ The cases, in the order they are checked, each with what to do:
 =====================  ==========================================================
 ``flat_from_start``    loss flat from the start: initialisation (or data/labels)
 ``decayed_too_early``  stalled right after a learning-rate decay: decay later
-``overfitting``        large train/validation gap: regularise (정규화)
+``overfitting``        large train/validation gap: regularise (규제)
 ``underfitting``       no gap, low accuracy, slow progress: bigger model, train longer
 ``still_improving``    validation loss still falling: train longer
 ``plateau``            stalled at a constant rate: add a schedule
