@@ -71,7 +71,10 @@ def test_every_case_has_a_synthetic_history():
 
 def test_diagnosis_advice_says_what_to_do():
     assert "regularis" in diagnose_learning_curves(SYNTHETIC["overfitting"]).reason.lower()
-    assert "schedule" in diagnose_learning_curves(SYNTHETIC["plateau"]).reason
+    plateau = diagnose_learning_curves(SYNTHETIC["plateau"]).reason
+    assert "schedule" in plateau  # and why: the numbers behind the stall
+    assert "validation loss has plateaued: its best over the last 3 epochs (0.21)" in plateau
+    assert "the best before them (0.21)" in plateau and "constant learning rate" in plateau
     assert "epoch 5" in diagnose_learning_curves(SYNTHETIC["decayed_too_early"]).reason
     assert "bigger model" in diagnose_learning_curves(SYNTHETIC["underfitting"]).reason
     assert "train longer" in diagnose_learning_curves(SYNTHETIC["still_improving"]).reason

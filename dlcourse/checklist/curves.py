@@ -50,9 +50,10 @@ ADVICE = {
         "Use a bigger model (more layers or units) and train longer."
     ),
     "plateau": (
-        "the loss has plateaued (the last {window} epochs improved on the best before them by under "
-        "{tolerance:.1%}) at a "
-        "constant learning rate: add a schedule (step decay or cosine) to settle into the minimum."
+        "the {watched} has plateaued: its best over the last {window} epochs ({best_recent:.3g}) improved on "
+        "the best before them ({best_before:.3g}) by under {tolerance:.1%}, at a constant learning rate, "
+        "whose steps stay as large as they were: add a schedule (step decay or cosine) to settle into "
+        "the minimum."
     ),
     "healthy": "the run converged with a small gap and good accuracy after its rate decayed: nothing to fix.",
 }
@@ -128,6 +129,8 @@ def diagnose_learning_curves(
         "epochs": len(loss), "initial_loss": start, "final_loss": loss[-1],
         # best of the last `window` epochs against the best before them: robust to one noisy epoch
         "recent": _relative_drop(min(watched[:-window]), min(watched[-window:])),
+        "best_before": min(watched[:-window]), "best_recent": min(watched[-window:]),
+        "watched": "validation loss" if watched is val_loss else "training loss",
         "window": window, "tolerance": tolerance,
     }
     if acc:
