@@ -14,6 +14,8 @@ Example:
 
 from __future__ import annotations
 
+import functools
+
 AUX_PREFIXES = ("aux1_", "aux2_")  # googlenet's auxiliary classifiers' layer names
 COUNTING_INPUT = (64, 64, 3)  # counts do not depend on it: both heads pool to a fixed size first
 
@@ -41,7 +43,7 @@ def _size(shape) -> int:
 def googlenet_parameter_parts(classes: int = 1000) -> dict:
     """GoogLeNet's parameters split into the parts that published figures include or leave out.
 
-    Counted from one built ``googlenet(aux_logits=True)``, layer by layer.
+    Counted from one built ``googlenet(aux_logits=True)``, layer by layer (built once per process).
 
     Args:
         classes: classes of the classifiers (the paper's 1000).
@@ -60,6 +62,11 @@ def googlenet_parameter_parts(classes: int = 1000) -> dict:
         >>> googlenet_parameter_parts()["five_by_five"]
         380928
     """
+    return dict(_googlenet_parts(classes))
+
+
+@functools.lru_cache(maxsize=4)
+def _googlenet_parts(classes: int) -> tuple:
     import keras
 
     from dlcourse.models import get_model
@@ -83,4 +90,4 @@ def googlenet_parameter_parts(classes: int = 1000) -> dict:
     parts["paper_with_aux"] = parts["paper"] + parts["aux_classifiers"]
     parts["paper_features"] = parts["paper"] - parts["classifier"]
     parts["paper_features_3x3"] = parts["paper_features"] - parts["five_by_five"]
-    return parts
+    return tuple(parts.items())
