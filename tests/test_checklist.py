@@ -237,3 +237,18 @@ def test_doctor_errors_are_one_line(capsys):
     assert main(["doctor", "no_such_model", "--quick"]) == 2
     err = capsys.readouterr().err.strip()
     assert err.startswith("dlcourse doctor: error:") and "\n" not in err
+
+
+def test_a_stall_at_a_constant_rate_is_a_plateau_and_after_cosine_decay_is_healthy():
+    """Lesson 5: the healthy setup's WARN plateau is the constant rate; its advice, a schedule, passes."""
+    from dlcourse.optim.names import make_schedule
+
+    epochs, steps = 20, 21  # the lesson's 20 epochs of 21 mini-batches
+    cosine = make_schedule("cosine", 0.01, epochs * steps)
+    run = {"loss": [0.8 * 0.7 ** e for e in range(epochs)], "accuracy": [min(1.0, 0.8 + 0.02 * e) for e in range(epochs)],
+           "val_loss": [0.8 * 0.7 ** e + 0.06 for e in range(14)] + [0.065] * 6,
+           "val_accuracy": [min(0.97, 0.8 + 0.02 * e) for e in range(epochs)]}
+    at_constant = diagnose_learning_curves({**run, "learning_rate": [0.01] * epochs})
+    decayed = diagnose_learning_curves({**run, "learning_rate": [float(cosine(e * steps)) for e in range(epochs)]})
+    assert (at_constant.case, at_constant.verdict) == ("plateau", "warn") and "schedule" in at_constant.reason
+    assert (decayed.case, decayed.verdict) == ("healthy", "pass")
