@@ -252,3 +252,8 @@ def test_a_stall_at_a_constant_rate_is_a_plateau_and_after_cosine_decay_is_healt
     decayed = diagnose_learning_curves({**run, "learning_rate": [float(cosine(e * steps)) for e in range(epochs)]})
     assert (at_constant.case, at_constant.verdict) == ("plateau", "warn") and "schedule" in at_constant.reason
     assert (decayed.case, decayed.verdict) == ("healthy", "pass")
+    # cosine's last epochs cut the rate by over 10% each while a memorised training loss stalls:
+    # the end of the schedule, not a decay that came too early
+    stalled_late = {**run, "loss": [0.8 * 0.5 ** e for e in range(16)] + [1e-5] * 4}
+    late = diagnose_learning_curves({**stalled_late, "learning_rate": [float(cosine(e * steps)) for e in range(epochs)]})
+    assert late.case == "healthy"

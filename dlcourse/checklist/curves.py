@@ -59,6 +59,7 @@ ADVICE = {
 }
 # Progress under SLOW * tolerance over the window at low accuracy reads as underfitting, not "train longer".
 SLOW = 10
+EARLY_DECAY_FRACTION = 2 / 3  # only a decay before the last third of the run can be "too early"
 VERDICTS = {"flat_from_start": "fail", "decayed_too_early": "warn", "overfitting": "warn",
             "still_improving": "warn", "underfitting": "warn", "plateau": "warn", "healthy": "pass"}
 
@@ -147,7 +148,8 @@ def diagnose_learning_curves(
     if not math.isfinite(loss[-1]) or _relative_drop(start, min(loss)) < 5 * tolerance:
         return found("flat_from_start")
     for k in _decay_epochs([float(r) for r in history.get("learning_rate", [])]):
-        enough_after = len(loss) - k >= window
+        # a decay in the run's last third is where a schedule ends (cosine's last epochs), never "too early"
+        enough_after = len(loss) - k >= window and k < EARLY_DECAY_FRACTION * len(loss)
         before = _relative_drop(loss[max(0, k - window)], loss[k - 1]) if k >= 1 else 0.0
         after = _relative_drop(loss[k], min(loss[k:]))
         if enough_after and before > window * tolerance and after < tolerance:
