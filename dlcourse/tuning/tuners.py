@@ -34,6 +34,7 @@ from __future__ import annotations
 import csv
 import dataclasses
 import json
+import logging
 import os
 import shutil
 import time
@@ -130,6 +131,17 @@ TUNER_CLASSES = {
     for name, base in (("grid", kt.GridSearch), ("random", kt.RandomSearch),
                        ("bayesian", kt.BayesianOptimization), ("hyperband", kt.Hyperband))
 }
+
+
+def _not_retracing(record) -> bool:
+    """Drops TensorFlow's "triggered tf.function retracing" warning during a search, and nothing else.
+
+    Every trial builds a fresh model, and its train function traces once per batch shape: a full
+    batch and the last, partial one, at each trial's own batch-size hyperparameter. That is the
+    search working as designed, not a function rebuilt by mistake, so the warning's advice does
+    not apply and there is nothing for the user to fix.
+    """
+    return "triggered tf.function retracing" not in record.getMessage()
 
 
 def make_tuner(hypermodel, config: SearchConfig, directory):
@@ -321,7 +333,12 @@ def search(model, data: ImageData, config: SearchConfig | None = None, *, direct
     tuner = make_tuner(hypermodel, config, directory)
     tuner.report = report
     start = time.perf_counter()
-    tuner.search(x, y, callbacks=all_callbacks, **fit_kwargs)
+    tf_logger = logging.getLogger("tensorflow")
+    tf_logger.addFilter(_not_retracing)
+    try:
+        tuner.search(x, y, callbacks=all_callbacks, **fit_kwargs)
+    finally:
+        tf_logger.removeFilter(_not_retracing)
     seconds = time.perf_counter() - start
     rows = write_results(tuner.oracle, directory) if not is_worker() else []
     if rows:
