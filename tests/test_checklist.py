@@ -162,6 +162,7 @@ def test_zero_initialisation_does_not_learn(digits):
     assert "initialisation" in result.reason
 
 
+@pytest.mark.slow
 def test_shuffled_labels_are_named_as_labels_without_signal(digits):
     shuffled = dataclasses.replace(digits, y_train=np.random.default_rng(0).permutation(digits.y_train))
     config = dataclasses.replace(QUICK, learning_rate=3e-3, tiny_steps=150, final_epochs=4)
