@@ -31,6 +31,7 @@ Example:
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import dataclasses
 import json
@@ -76,7 +77,22 @@ class SearchResult:
 
     def best_model(self):
         """The best trial's model, with its best epoch's weights."""
-        return self.tuner.get_best_models(1)[0]
+        with _without_optimizer_skip_warning():
+            return self.tuner.get_best_models(1)[0]
+
+
+@contextlib.contextmanager
+def _without_optimizer_skip_warning():
+    """Drops Keras' "Skipping variable loading for optimizer" warning when keras-tuner loads a checkpoint.
+
+    keras-tuner loads a trial's checkpoint into a freshly compiled model (Hyperband's next round,
+    `best_model`). Keras 3 checkpoints hold the optimiser's slots (momentum, Adam's moments) too;
+    the fresh optimiser has not built its slots yet, so Keras skips them and warns. The model's
+    weights load; only the optimiser's statistics restart, which the user cannot act on.
+    """
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="Skipping variable loading for optimizer", category=UserWarning)
+        yield
 
 
 class _CourseTuner:
@@ -90,13 +106,7 @@ class _CourseTuner:
         if self.search_config.folds:
             metrics = self._kfold_trial(trial, x, y, **kwargs)
         else:
-            with warnings.catch_warnings():
-                # Hyperband's later rounds load the previous round's checkpoint into a freshly compiled
-                # model. Keras 3 checkpoints hold the optimiser's slots too; the new optimiser has none
-                # yet, so Keras skips them and warns once per trial. The optimiser restarts, as it did
-                # with keras-tuner's TF-Keras checkpoints (weights only): nothing is lost, nothing to fix.
-                warnings.filterwarnings("ignore", message="Skipping variable loading for optimizer",
-                                        category=UserWarning)
+            with _without_optimizer_skip_warning():
                 histories = super().run_trial(trial, x, y, validation_data=validation_data, **kwargs)
             metrics = metrics_dict(histories, self.oracle.objective)
             runs = [len(h.history["loss"]) for h in histories if isinstance(h, keras.callbacks.History)]
