@@ -145,3 +145,29 @@ def test_receptive_field_of_vgg16_and_branches():
     assert receptive_field(resnet, "conv2_block1_out") == 11 + 2 * 2 * 4
     with pytest.raises(ValueError, match="whole image"):
         receptive_field(get_model("resnet18", input_shape=(32, 32, 3), classes=2), "avg_pool")
+
+
+def test_what_each_published_googlenet_figure_counts():
+    """Lesson 4's "the notes say / in fact": 7.0M ours, 13.4M trained, no reading is 12x below AlexNet or 4M."""
+    from dlcourse.analysis.published import googlenet_parameter_parts
+
+    parts = googlenet_parameter_parts()
+    assert parts["ours"] == model_entry("googlenet").params == 7_020_392
+    assert parts["paper"] == parts["ours"] - parts["batch_norm"] + parts["conv_biases"] == 6_998_552
+    assert parts["aux_classifiers"] == 2 * (128 + 4 * 4 * 128 * 1024 + 1024 + 1024 * 1000 + 1000) + (512 + 528) * 128
+    assert round(parts["aux_classifiers"] / 1e6, 1) == 6.4 and round(parts["paper_with_aux"] / 1e6, 1) == 13.4
+    assert parts["classifier"] == 1024 * 1000 + 1000
+    assert parts["five_by_five"] == 380_928  # torchvision's 3x3 "5x5" branches, the registry's reference
+    alexnet = 60_965_224  # the paper's two-GPU network (test_the_papers_two_gpu_alexnet_is_the_notes_table)
+    assert round(alexnet / 1e6, 1) == 61.0 and round(alexnet / 12 / 1e6, 1) == 5.1
+    readings = [parts[key] for key in ("paper", "paper_features", "paper_features_3x3")]
+    assert [round(alexnet / n, 1) for n in readings] == [8.7, 10.2, 10.9]  # never the paper's 12x
+    assert round(parts["paper_features_3x3"] / 1e6, 1) == 5.6 > 4.0  # the notes' 4M is below every reading
+
+
+def test_the_notes_vgg_and_se_figures_against_the_built_models():
+    # the registry's counts are the built models' (test_registry builds each)
+    assert [round(model_entry(n).params / 1e6, 1) for n in ("vgg11", "vgg16", "vgg19")] == [132.9, 138.4, 143.7]
+    assert min(model_entry(n).params for n in list_models() if n.startswith("vgg")) > 110_000_000
+    se, base = model_entry("se_resnet50").params, model_entry("resnet50").params
+    assert se - base == 2_530_992 and f"{(se - base) / base:.1%}" == "9.9%"  # SE adds, it never shrinks

@@ -4,6 +4,7 @@ import dataclasses
 import json
 import math
 
+import keras
 import numpy as np
 import pytest
 
@@ -14,7 +15,9 @@ from dlcourse.checklist import (
     diagnose_learning_curves,
     overfit_tiny_sample,
     run_checklist,
+    without_regularisation,
 )
+from dlcourse.models import notes_cnn
 
 QUICK = ChecklistConfig.quick()
 
@@ -68,7 +71,10 @@ def test_every_case_has_a_synthetic_history():
 
 def test_diagnosis_advice_says_what_to_do():
     assert "regularis" in diagnose_learning_curves(SYNTHETIC["overfitting"]).reason.lower()
-    assert "schedule" in diagnose_learning_curves(SYNTHETIC["plateau"]).reason
+    plateau = diagnose_learning_curves(SYNTHETIC["plateau"]).reason
+    assert "schedule" in plateau  # and why: the numbers behind the stall
+    assert "validation loss has plateaued: its best over the last 3 epochs (0.21)" in plateau
+    assert "the best before them (0.21)" in plateau and "constant learning rate" in plateau
     assert "epoch 5" in diagnose_learning_curves(SYNTHETIC["decayed_too_early"]).reason
     assert "bigger model" in diagnose_learning_curves(SYNTHETIC["underfitting"]).reason
     assert "train longer" in diagnose_learning_curves(SYNTHETIC["still_improving"]).reason
@@ -156,12 +162,38 @@ def test_zero_initialisation_does_not_learn(digits):
     assert "initialisation" in result.reason
 
 
-def test_shuffled_labels_are_named(digits):
+@pytest.mark.slow
+def test_shuffled_labels_are_named_as_labels_without_signal(digits):
     shuffled = dataclasses.replace(digits, y_train=np.random.default_rng(0).permutation(digits.y_train))
-    report = run_checklist("mlp", shuffled, dataclasses.replace(QUICK, learning_rate=3e-3), steps=("final",))
+    config = dataclasses.replace(QUICK, learning_rate=3e-3, tiny_steps=150, final_epochs=4)
+    report = run_checklist("mlp", shuffled, config, steps=("tiny_sample", "final"))
+    # a tiny sample of shuffled labels is memorised, yet the full set's loss stays near log(10)
+    assert report.step(2).case == "memorised"
     final = report.step(5)
-    assert final.verdict == "fail" and report.verdict == "fail"
-    assert "labels may not match" in final.reason
+    assert (final.verdict, final.case) == ("fail", "no_signal") and report.verdict == "fail"
+    assert final.curves["history"]["loss"][-1] >= 0.9 * math.log(10)
+    assert "labels carry no signal" in final.reason and "memorised a tiny sample" in final.reason
+    assert "bigger model" not in final.reason
+    alone = run_checklist("mlp", shuffled, config, steps=("final",)).step(5)  # without step 2: says how to tell
+    assert alone.case == "no_signal" and "step 2" in alone.reason and "bigger model" not in alone.reason
+
+
+def test_the_tiny_sample_is_overfit_with_regularisation_off(digits):
+    def regularised():
+        x = inputs = keras.Input(digits.input_shape)
+        x = keras.layers.Flatten()(x)
+        x = keras.layers.GaussianNoise(0.5, name="noise")(x)
+        x = keras.layers.Dense(64, activation="relu", kernel_regularizer="l2", name="fc")(x)
+        x = keras.layers.Dropout(0.9, name="drop")(x)
+        return keras.Model(inputs, keras.layers.Dense(10, activation="softmax", name="out")(x))
+
+    model = regularised()
+    assert without_regularisation(model) == ["noise", "fc", "drop"]
+    assert model.get_layer("drop").rate == 0 and model.get_layer("noise").stddev == 0 and not model.losses
+    result = overfit_tiny_sample(regularised, digits, QUICK)
+    assert result.details["regularisation_off"] == ["noise", "fc", "drop"]
+    assert "regularisation off (noise, fc, drop)" in result.reason
+    assert without_regularisation(notes_cnn()) == ["dropout"]  # the notes' CNN's Dropout(0.2)
 
 
 @pytest.mark.slow
@@ -206,3 +238,23 @@ def test_doctor_errors_are_one_line(capsys):
     assert main(["doctor", "no_such_model", "--quick"]) == 2
     err = capsys.readouterr().err.strip()
     assert err.startswith("dlcourse doctor: error:") and "\n" not in err
+
+
+def test_a_stall_at_a_constant_rate_is_a_plateau_and_after_cosine_decay_is_healthy():
+    """Lesson 5: the healthy setup's WARN plateau is the constant rate; its advice, a schedule, passes."""
+    from dlcourse.optim.names import make_schedule
+
+    epochs, steps = 20, 21  # the lesson's 20 epochs of 21 mini-batches
+    cosine = make_schedule("cosine", 0.01, epochs * steps)
+    run = {"loss": [0.8 * 0.7 ** e for e in range(epochs)], "accuracy": [min(1.0, 0.8 + 0.02 * e) for e in range(epochs)],
+           "val_loss": [0.8 * 0.7 ** e + 0.06 for e in range(14)] + [0.065] * 6,
+           "val_accuracy": [min(0.97, 0.8 + 0.02 * e) for e in range(epochs)]}
+    at_constant = diagnose_learning_curves({**run, "learning_rate": [0.01] * epochs})
+    decayed = diagnose_learning_curves({**run, "learning_rate": [float(cosine(e * steps)) for e in range(epochs)]})
+    assert (at_constant.case, at_constant.verdict) == ("plateau", "warn") and "schedule" in at_constant.reason
+    assert (decayed.case, decayed.verdict) == ("healthy", "pass")
+    # cosine's last epochs cut the rate by over 10% each while a memorised training loss stalls:
+    # the end of the schedule, not a decay that came too early
+    stalled_late = {**run, "loss": [0.8 * 0.5 ** e for e in range(16)] + [1e-5] * 4}
+    late = diagnose_learning_curves({**stalled_late, "learning_rate": [float(cosine(e * steps)) for e in range(epochs)]})
+    assert late.case == "healthy"

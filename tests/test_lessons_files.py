@@ -77,3 +77,54 @@ def test_a_built_wheel_contains_the_lessons(tmp_path):
     wheel = next((tmp_path / "dist").glob("*.whl"))
     names = zipfile.ZipFile(wheel).namelist()
     assert {f"dlcourse/lessons/{p.name}" for p in REPO_LESSONS} <= set(names)
+
+
+# --- stored outputs: what a student sees without running anything ---------------------------------
+
+NOISE = re.compile(r"Warning|warn\(|Traceback|Skipping variable loading|retracing|Glyph \d+ .*missing")
+# Lessons whose stored outputs still hold warnings on this branch, each fixed by its own engineer;
+# remove a name here once its notebook is re-executed clean (the lead widens the check as fixes land).
+KNOWN_NOISY = {"01_perceptron_and_mlp", "03_training_strategies", "07_cross_validation"}
+
+
+def stored_noise(path) -> list:
+    """(cell index, what) for each warning, traceback or error a lesson's stored outputs show."""
+    found = []
+    for index, cell in enumerate(nbformat.read(path, as_version=4).cells):
+        for output in cell.get("outputs", []) if cell.cell_type == "code" else []:
+            kind = output.get("output_type")
+            if kind == "error":
+                found.append((index, f"error {output.get('ename')}"))
+            elif kind == "stream" and output.get("name") == "stderr":
+                found.append((index, "stderr: " + output.get("text", "")[:120]))
+            text = output.get("text", "") if kind == "stream" else output.get("data", {}).get("text/plain", "")
+            match = NOISE.search(text if isinstance(text, str) else "".join(text))
+            if match:
+                found.append((index, f"{match.group(0)!r} in {text[:120]!r}"))
+    return found
+
+
+@pytest.mark.parametrize("path", [p for p in REPO_LESSONS if p.stem not in KNOWN_NOISY],
+                         ids=[p.stem for p in REPO_LESSONS if p.stem not in KNOWN_NOISY])
+def test_stored_outputs_show_no_warning_or_traceback(path):
+    assert stored_noise(path) == []
+
+
+def test_the_noise_check_finds_what_it_looks_for(tmp_path):
+    notebook = nbformat.v4.new_notebook()
+    notebook.cells = [nbformat.v4.new_code_cell("1", outputs=[output]) for output in (
+        nbformat.v4.new_output("stream", name="stdout", text="ok\n"),
+        nbformat.v4.new_output("stream", name="stderr", text="anything on stderr\n"),
+        nbformat.v4.new_output("stream", name="stdout", text="WARNING:tensorflow:5 out of the last 6 calls "
+                               "triggered tf.function retracing\n"),
+        nbformat.v4.new_output("error", ename="ValueError", evalue="bad", traceback=[]),
+        nbformat.v4.new_output("execute_result", data={"text/plain": "UserWarning: Glyph 44592 missing"}),
+    )]
+    nbformat.write(notebook, tmp_path / "noisy.ipynb")
+    assert [index for index, _ in stored_noise(tmp_path / "noisy.ipynb")] == [1, 2, 3, 4]
+
+
+def test_a_lesson_leaves_the_noisy_list_once_it_is_clean():
+    noisy = {p.stem for p in REPO_LESSONS if stored_noise(p)}
+    assert noisy <= KNOWN_NOISY, "warnings in a lesson the check covers"
+    assert KNOWN_NOISY <= noisy, f"clean now, remove from KNOWN_NOISY: {sorted(KNOWN_NOISY - noisy)}"

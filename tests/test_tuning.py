@@ -178,9 +178,24 @@ def test_every_strategy_writes_one_row_per_finished_trial(small8, tmp_path, tune
 
 
 @pytest.mark.slow
-def test_kfold_objective_is_the_mean_over_folds(small8, tmp_path):
+def test_kfold_objective_is_the_mean_over_folds(small8, tmp_path, monkeypatch):
+    from dlcourse.tuning import tuners
+
+    trained = []  # (training examples, held-out examples) of every model a trial trains
+    real_run_folds = tuners.run_folds
+
+    def counting_run_folds(x, y, fit_fold, *args):
+        def fit_and_count(x_train, y_train, x_held, y_held, fold):
+            trained.append((len(x_train), len(x_held)))
+            return fit_fold(x_train, y_train, x_held, y_held, fold)
+        return real_run_folds(x, y, fit_and_count, *args)
+
+    monkeypatch.setattr(tuners, "run_folds", counting_run_folds)
     result = search("notes_cnn", small8, tuner="random", max_trials=1, epochs=1, folds=2, space=TINY,
                     directory=tmp_path, report=None)
+    pooled = len(small8.x_train) + len(small8.x_val)
+    assert len(trained) == 2  # K models (not K-1), each on K-1 folds of train and val pooled
+    assert all(n_train + n_held == pooled and abs(n_train - pooled / 2) <= 1 for n_train, n_held in trained)
     trial = result.tuner.oracle.get_trial(result.rows[0]["trial"])
     assert trial.metrics.exists("val_accuracy_std")  # only the K-fold path reports a spread
     assert result.rows[0]["objective"] == pytest.approx(trial.metrics.get_last_value("val_accuracy"))

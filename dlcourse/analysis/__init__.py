@@ -16,9 +16,10 @@ from dlcourse.analysis.counting import (
     count_params,
     dense_params,
 )
+from dlcourse.analysis.published import googlenet_parameter_parts
 from dlcourse.analysis.receptive_field import receptive_field
 
 __all__ = [
     "CountTable", "LayerCount", "conv_output_size", "conv_params", "count_macs", "count_params", "dense_params",
-    "receptive_field",
+    "googlenet_parameter_parts", "receptive_field",
 ]

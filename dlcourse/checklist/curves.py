@@ -5,7 +5,7 @@ The cases, in the order they are checked, each with what to do:
 =====================  ==========================================================
 ``flat_from_start``    loss flat from the start: initialisation (or data/labels)
 ``decayed_too_early``  stalled right after a learning-rate decay: decay later
-``overfitting``        large train/validation gap: regularise (정규화)
+``overfitting``        large train/validation gap: regularise (규제)
 ``underfitting``       no gap, low accuracy, slow progress: bigger model, train longer
 ``still_improving``    validation loss still falling: train longer
 ``plateau``            stalled at a constant rate: add a schedule
@@ -50,14 +50,16 @@ ADVICE = {
         "Use a bigger model (more layers or units) and train longer."
     ),
     "plateau": (
-        "the loss has plateaued (the last {window} epochs improved on the best before them by under "
-        "{tolerance:.1%}) at a "
-        "constant learning rate: add a schedule (step decay or cosine) to settle into the minimum."
+        "the {watched} has plateaued: its best over the last {window} epochs ({best_recent:.3g}) improved on "
+        "the best before them ({best_before:.3g}) by under {tolerance:.1%}, at a constant learning rate, "
+        "whose steps stay as large as they were: add a schedule (step decay or cosine) to settle into "
+        "the minimum."
     ),
     "healthy": "the run converged with a small gap and good accuracy after its rate decayed: nothing to fix.",
 }
 # Progress under SLOW * tolerance over the window at low accuracy reads as underfitting, not "train longer".
 SLOW = 10
+EARLY_DECAY_FRACTION = 2 / 3  # only a decay before the last third of the run can be "too early"
 VERDICTS = {"flat_from_start": "fail", "decayed_too_early": "warn", "overfitting": "warn",
             "still_improving": "warn", "underfitting": "warn", "plateau": "warn", "healthy": "pass"}
 
@@ -128,6 +130,8 @@ def diagnose_learning_curves(
         "epochs": len(loss), "initial_loss": start, "final_loss": loss[-1],
         # best of the last `window` epochs against the best before them: robust to one noisy epoch
         "recent": _relative_drop(min(watched[:-window]), min(watched[-window:])),
+        "best_before": min(watched[:-window]), "best_recent": min(watched[-window:]),
+        "watched": "validation loss" if watched is val_loss else "training loss",
         "window": window, "tolerance": tolerance,
     }
     if acc:
@@ -144,7 +148,8 @@ def diagnose_learning_curves(
     if not math.isfinite(loss[-1]) or _relative_drop(start, min(loss)) < 5 * tolerance:
         return found("flat_from_start")
     for k in _decay_epochs([float(r) for r in history.get("learning_rate", [])]):
-        enough_after = len(loss) - k >= window
+        # a decay in the run's last third is where a schedule ends (cosine's last epochs), never "too early"
+        enough_after = len(loss) - k >= window and k < EARLY_DECAY_FRACTION * len(loss)
         before = _relative_drop(loss[max(0, k - window)], loss[k - 1]) if k >= 1 else 0.0
         after = _relative_drop(loss[k], min(loss[k:]))
         if enough_after and before > window * tolerance and after < tolerance:

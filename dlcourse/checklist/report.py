@@ -143,8 +143,9 @@ def run_checklist(model, data, config: ChecklistConfig | None = None, *, steps=S
     decay = 0.0
     if "initial_loss" in steps:
         initial = record(check_initial_loss(model, data, config)).details.get("initial_loss")
+    memorised = None
     if "tiny_sample" in steps:
-        record(overfit_tiny_sample(model, data, config))
+        memorised = record(overfit_tiny_sample(model, data, config)).case == "memorised"
     rate = config.learning_rate
     if "lr_range" in steps and rate is None:
         rate = record(lr_range_test(model, data, config)).details.get("suggested_lr")
@@ -153,7 +154,7 @@ def run_checklist(model, data, config: ChecklistConfig | None = None, *, steps=S
         best = record(short_grid_search(model, data, rate, config)).details["best"]
         rate, decay = best["learning_rate"], best["weight_decay"]
     if "final" in steps:
-        record(train_and_diagnose(model, data, rate, decay, config, initial_loss=initial))
+        record(train_and_diagnose(model, data, rate, decay, config, initial_loss=initial, memorised=memorised))
     report.seconds = time.perf_counter() - start
     if out_dir is not None:
         report.save(out_dir)

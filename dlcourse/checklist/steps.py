@@ -36,6 +36,9 @@ class StepResult:
 
 
 CLASSIFIER_TASKS = ("classification", "sequence_classification")  # where the log(C) check applies
+NO_SIGNAL = "no_signal"  # step 5's finding before the curves' cases: the labels carry no signal
+NO_SIGNAL_LOSS = 0.9  # a final training loss above this fraction of log(C) has learned next to nothing
+CHANCE_FACTOR = 1.5  # validation accuracy under this multiple of 1/C counts as chance level
 
 
 def model_builder(model, data):
@@ -83,6 +86,47 @@ def _fresh(build, config, learning_rate, weight_decay=0.0, schedule=None):
 
 def _finite(values):
     return all(math.isfinite(v) for v in values)
+
+
+def without_regularisation(model) -> list:
+    """Turn a built model's regularisers (규제) off in place; return the names of the layers changed.
+
+    Dropout-like layers get rate 0, Gaussian noise stddev 0, weight and activity penalties are
+    removed. Step 2 asks whether the model *can* memorise a tiny sample, and a regulariser's job
+    is to stop exactly that. Augmentation layers inside the model are left as they are.
+
+    Args:
+        model: a built, not yet trained `keras.Model` (the rates are read when it first trains).
+
+    Returns:
+        The names of the layers whose regularisation was turned off, in model order.
+
+    Example:
+        >>> from dlcourse.models import notes_cnn
+        >>> without_regularisation(notes_cnn())
+        ['dropout']
+    """
+    import keras
+
+    noise = {"rate": (keras.layers.Dropout, keras.layers.GaussianDropout, keras.layers.AlphaDropout),
+             "stddev": (keras.layers.GaussianNoise,)}
+    changed = []
+    for layer in model._flatten_layers(include_self=False, recursive=True):
+        turned_off = False
+        for attribute, kinds in noise.items():
+            if isinstance(layer, kinds) and getattr(layer, attribute) > 0:
+                setattr(layer, attribute, 0.0)  # read at the first training step, so 0 is what trains
+                turned_off = True
+        if getattr(layer, "activity_regularizer", None) is not None:
+            layer.activity_regularizer = None
+            turned_off = True
+        for variable in layer._trainable_variables:  # L1/L2 penalties on this layer's own weights
+            if variable.regularizer is not None:
+                variable.regularizer = None
+                turned_off = True
+        if turned_off:
+            changed.append(layer.name)
+    return changed
 
 
 def check_initial_loss(model, data, config: ChecklistConfig = ChecklistConfig()) -> StepResult:
@@ -138,14 +182,16 @@ def check_initial_loss(model, data, config: ChecklistConfig = ChecklistConfig())
 
 
 def overfit_tiny_sample(model, data, config: ChecklistConfig = ChecklistConfig()) -> StepResult:
-    """Step 2: with no regularisation, a sound setup overfits (과적합) a tiny sample to 100% accuracy.
+    """Step 2: with regularisation off, a sound setup overfits (과적합) a tiny sample to 100% accuracy.
 
     If it cannot, training is broken before data or capacity matter: the loss exploding means the
     learning rate is too high; the loss not falling means a learning rate too low, a bug in the
     model or loss, dead units from a bad initialisation, or labels that do not match the inputs.
+    The model's dropout, noise layers and weight penalties are turned off for this step
+    (`without_regularisation`), and the optimiser has no weight decay.
 
     Args:
-        model: a registered model name or a function returning a fresh model (no dropout wanted).
+        model: a registered model name or a function returning a fresh model.
         data: an `ImageData`; the first ``config.tiny_sample`` training examples are used.
         config: a `ChecklistConfig` (``tiny_sample``, ``tiny_steps``, ``tiny_learning_rate``).
 
@@ -159,14 +205,18 @@ def overfit_tiny_sample(model, data, config: ChecklistConfig = ChecklistConfig()
     """
     build = model_builder(model, data)
     m = _fresh(build, config, config.tiny_learning_rate)
+    turned_off = without_regularisation(m)
     x, y = data.x_train[: config.tiny_sample], data.y_train[: config.tiny_sample]
     losses = [float(m.train_on_batch(x, y, return_dict=True)["loss"]) for _ in range(config.tiny_steps)]
     final = m.evaluate(x, y, batch_size=len(x), verbose=0, return_dict=True)
     acc, loss = float(final["accuracy"]), float(final["loss"])
     details = {"examples": len(x), "steps": config.tiny_steps, "learning_rate": config.tiny_learning_rate,
-               "first_loss": losses[0], "final_loss": loss, "train_accuracy": acc}
+               "first_loss": losses[0], "final_loss": loss, "train_accuracy": acc,
+               "regularisation_off": turned_off}
     curves = {"loss": losses}
     said = f"{len(x)} examples, {config.tiny_steps} steps at learning rate {config.tiny_learning_rate:g}"
+    if turned_off:
+        said += f", regularisation off ({', '.join(turned_off)})"
     if not _finite(losses + [loss]) or loss > 1.5 * losses[0] or max(losses) > 3 * losses[0]:
         return StepResult(2, "overfit a tiny sample", "fail", "exploded",
                           f"{said}: the loss exploded ({losses[0]:.3g} -> max {max(losses):.3g}, final {loss:.3g}). "
@@ -180,8 +230,7 @@ def overfit_tiny_sample(model, data, config: ChecklistConfig = ChecklistConfig()
     if acc < 1.0:
         return StepResult(2, "overfit a tiny sample", "warn", "too_small",
                           f"{said}: training accuracy reached only {acc:.1%} (loss {loss:.3f}). The model may be too "
-                          "small to memorise even this (too little capacity), or needs more steps; make sure "
-                          "regularisation is off for this check.", details, curves)
+                          "small to memorise even this (too little capacity), or needs more steps.", details, curves)
     return StepResult(2, "overfit a tiny sample", "pass", "memorised",
                       f"{said}: 100% training accuracy (loss {losses[0]:.3f} -> {loss:.4f}); the model, loss and "
                       "optimiser can learn.", details, curves)
@@ -291,8 +340,15 @@ def _final_schedule(config, learning_rate, total_steps):
 
 
 def train_and_diagnose(model, data, learning_rate: float, weight_decay: float = 0.0,
-                       config: ChecklistConfig = ChecklistConfig(), initial_loss: float | None = None) -> StepResult:
+                       config: ChecklistConfig = ChecklistConfig(), initial_loss: float | None = None,
+                       memorised: bool | None = None) -> StepResult:
     """Step 5: train the best settings longer, then read the learning curves (`diagnose_learning_curves`).
+
+    One finding comes before the curves' cases: a training loss still near log(C) (the loss of a
+    uniform guess) with validation accuracy at chance means the model found nothing to learn in the
+    labels. If step 2 memorised a tiny sample, the model, loss and optimiser work, so the labels
+    carry no signal (shuffled, misaligned or random labels): case ``no_signal``, a fail, whose
+    advice is to check the labels, not to grow the model.
 
     Args:
         model: a registered model name or a function returning a fresh model.
@@ -300,9 +356,11 @@ def train_and_diagnose(model, data, learning_rate: float, weight_decay: float = 
         learning_rate, weight_decay: the settings to train with (step 4's best).
         config: a `ChecklistConfig` (``final_epochs``, ``final_schedule`` and the diagnosis thresholds).
         initial_loss: step 1's untrained loss, to judge a flat start.
+        memorised: whether step 2 memorised a tiny sample (None: not run).
 
     Returns:
-        A `StepResult` whose case is one of `dlcourse.checklist.CASES`; ``curves`` holds the history.
+        A `StepResult` whose case is ``no_signal`` or one of `dlcourse.checklist.CASES`;
+        ``curves`` holds the history.
 
     Example:
         >>> from dlcourse.data import load_dataset
@@ -330,10 +388,24 @@ def train_and_diagnose(model, data, learning_rate: float, weight_decay: float = 
         gap_threshold=config.gap_threshold, tolerance=config.tolerance, window=config.window)
     reason = f"{config.final_epochs} epochs at learning rate {learning_rate:.2g} ({config.final_schedule}): " + diagnosis.reason
     chance = 1.0 / data.num_classes
-    verdict = diagnosis.verdict
-    if has_val and history["val_accuracy"][-1] < 1.5 * chance and diagnosis.case != "flat_from_start":
+    case, verdict = diagnosis.case, diagnosis.verdict
+    at_chance = has_val and "val_accuracy" in history and history["val_accuracy"][-1] < CHANCE_FACTOR * chance
+    if at_chance and memorised is not False and history["loss"][-1] >= NO_SIGNAL_LOSS * math.log(data.num_classes):
+        case, verdict = NO_SIGNAL, "fail"
+        said = (f"{config.final_epochs} epochs at learning rate {learning_rate:.2g} ({config.final_schedule}): the "
+                f"training loss is still {history['loss'][-1]:.3f}, near log({data.num_classes}) = "
+                f"{math.log(data.num_classes):.3f} (a uniform guess), and validation accuracy "
+                f"{history['val_accuracy'][-1]:.1%} is at chance ({chance:.0%}): the model found nothing to learn. ")
+        reason = said + (
+            "Yet it memorised a tiny sample in step 2, so the model, loss and optimiser work: the labels carry no "
+            "signal about the inputs (shuffled, misaligned or random labels). Check a few images against their "
+            "labels before changing the model." if memorised else
+            "Either the labels carry no signal about the inputs (shuffled, misaligned or random labels) or the "
+            "model cannot learn at all; step 2 (overfit a tiny sample) tells them apart: if it memorises, the "
+            "labels are at fault.")
+    elif at_chance and case != "flat_from_start":
         verdict = "fail"
         reason += (f" Validation accuracy {history['val_accuracy'][-1]:.1%} is at chance level ({chance:.0%}): "
                    "the labels may not match the images (shuffled or misaligned labels?).")
-    return StepResult(5, "train longer and diagnose", verdict, diagnosis.case, reason, diagnosis.evidence,
+    return StepResult(5, "train longer and diagnose", verdict, case, reason, diagnosis.evidence,
                       {"history": history})

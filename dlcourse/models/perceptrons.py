@@ -26,7 +26,7 @@ GATE_TRUTH_TABLES = {
     "nand": [1, 1, 1, 0],
     "xor": [0, 1, 1, 0],
 }
-# The notes' hand-set weights (w1, w2) and bias b: output = step(w1*x1 + w2*x2 + b).
+# Hand-set weights (w1, w2) and bias b, one choice among many: output = step(w1*x1 + w2*x2 + b).
 GATE_WEIGHTS = {
     "and": ((0.5, 0.5), -0.7),
     "or": ((0.5, 0.5), -0.2),
@@ -76,7 +76,7 @@ def perceptron(
 
 
 def logic_gate(gate: str) -> keras.Model:
-    """A perceptron with the notes' hand-set weights for ``"and"``, ``"or"`` or ``"nand"``.
+    """A perceptron with hand-set weights (`GATE_WEIGHTS`) for ``"and"``, ``"or"`` or ``"nand"``.
 
     XOR is not linearly separable, so no single perceptron computes it; `xor_network` composes
     two layers: ``xor(a, b) = and(nand(a, b), or(a, b))``.

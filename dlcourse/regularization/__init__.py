@@ -1,4 +1,4 @@
-"""Regularisation (정규화) against overfitting (과적합): data augmentation (데이터 증강) with Keras'
+"""Regularisation (규제) against overfitting (과적합): data augmentation (데이터 증강) with Keras'
 layers, MixUp, CutMix, RandomErasing, label smoothing, Gaussian input noise and L2 weight decay.
 Dropout and early stopping are Keras' own: ``keras.layers.Dropout``, ``keras.callbacks.EarlyStopping``.
 

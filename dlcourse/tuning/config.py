@@ -35,8 +35,9 @@ class SearchConfig:
         epochs: epochs per trial (Hyperband: the most epochs any trial gets).
         objective: one of `OBJECTIVES`, or None for the task's (`Task.objective`: ``val_accuracy``
             for classifiers); ``loss`` and ``mae`` are minimised, the others maximised.
-        folds: None scores each trial on the validation split; K >= 2 scores it by the mean over
-            K folds of the training data (K-fold cross-validation, 교차 검증).
+        folds: None scores each trial on the validation split; K >= 2 scores it by K-fold
+            cross-validation (교차 검증): K models, each trained on K-1 folds of the training and
+            validation data pooled and scored on the remaining fold, averaged.
         stratified: with `folds`, keep class proportions in every fold (StratifiedKFold).
         early_stopping_patience: epochs without improvement of the objective before a trial
             stops (조기 종료); None trains every trial for `epochs`.

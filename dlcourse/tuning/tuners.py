@@ -31,12 +31,15 @@ Example:
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import dataclasses
 import json
+import logging
 import os
 import shutil
 import time
+import warnings
 from dataclasses import dataclass
 
 import keras
@@ -74,7 +77,22 @@ class SearchResult:
 
     def best_model(self):
         """The best trial's model, with its best epoch's weights."""
-        return self.tuner.get_best_models(1)[0]
+        with _without_optimizer_skip_warning():
+            return self.tuner.get_best_models(1)[0]
+
+
+@contextlib.contextmanager
+def _without_optimizer_skip_warning():
+    """Drops Keras' "Skipping variable loading for optimizer" warning when keras-tuner loads a checkpoint.
+
+    keras-tuner loads a trial's checkpoint into a freshly compiled model (Hyperband's next round,
+    `best_model`). Keras 3 checkpoints hold the optimiser's slots (momentum, Adam's moments) too;
+    the fresh optimiser has not built its slots yet, so Keras skips them and warns. The model's
+    weights load; only the optimiser's statistics restart, which the user cannot act on.
+    """
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="Skipping variable loading for optimizer", category=UserWarning)
+        yield
 
 
 class _CourseTuner:
@@ -88,7 +106,8 @@ class _CourseTuner:
         if self.search_config.folds:
             metrics = self._kfold_trial(trial, x, y, **kwargs)
         else:
-            histories = super().run_trial(trial, x, y, validation_data=validation_data, **kwargs)
+            with _without_optimizer_skip_warning():
+                histories = super().run_trial(trial, x, y, validation_data=validation_data, **kwargs)
             metrics = metrics_dict(histories, self.oracle.objective)
             runs = [len(h.history["loss"]) for h in histories if isinstance(h, keras.callbacks.History)]
             metrics["epochs"] = float(np.mean(runs)) if runs else float("nan")
@@ -122,6 +141,17 @@ TUNER_CLASSES = {
     for name, base in (("grid", kt.GridSearch), ("random", kt.RandomSearch),
                        ("bayesian", kt.BayesianOptimization), ("hyperband", kt.Hyperband))
 }
+
+
+def _not_retracing(record) -> bool:
+    """Drops TensorFlow's "triggered tf.function retracing" warning during a search, and nothing else.
+
+    Every trial builds a fresh model, and its train function traces once per batch shape: a full
+    batch and the last, partial one, at each trial's own batch-size hyperparameter. That is the
+    search working as designed, not a function rebuilt by mistake, so the warning's advice does
+    not apply and there is nothing for the user to fix.
+    """
+    return "triggered tf.function retracing" not in record.getMessage()
 
 
 def make_tuner(hypermodel, config: SearchConfig, directory):
@@ -313,7 +343,12 @@ def search(model, data: ImageData, config: SearchConfig | None = None, *, direct
     tuner = make_tuner(hypermodel, config, directory)
     tuner.report = report
     start = time.perf_counter()
-    tuner.search(x, y, callbacks=all_callbacks, **fit_kwargs)
+    tf_logger = logging.getLogger("tensorflow")
+    tf_logger.addFilter(_not_retracing)
+    try:
+        tuner.search(x, y, callbacks=all_callbacks, **fit_kwargs)
+    finally:
+        tf_logger.removeFilter(_not_retracing)
     seconds = time.perf_counter() - start
     rows = write_results(tuner.oracle, directory) if not is_worker() else []
     if rows:
