@@ -84,7 +84,7 @@ def test_a_built_wheel_contains_the_lessons(tmp_path):
 NOISE = re.compile(r"Warning|warn\(|Traceback|Skipping variable loading|retracing|Glyph \d+ .*missing")
 # Lessons whose stored outputs still hold warnings on this branch, each fixed by its own engineer;
 # remove a name here once its notebook is re-executed clean (the lead widens the check as fixes land).
-KNOWN_NOISY = {"01_perceptron_and_mlp", "03_training_strategies", "07_cross_validation"}
+KNOWN_NOISY = {"01_perceptron_and_mlp", "03_training_strategies"}
 
 
 def stored_noise(path) -> list:
