@@ -16,9 +16,10 @@ from dlcourse.analysis.counting import (
     count_params,
     dense_params,
 )
+from dlcourse.analysis.formulas import cross_entropy, init_std
 from dlcourse.analysis.receptive_field import receptive_field
 
 __all__ = [
-    "CountTable", "LayerCount", "conv_output_size", "conv_params", "count_macs", "count_params", "dense_params",
-    "receptive_field",
+    "CountTable", "LayerCount", "conv_output_size", "conv_params", "count_macs", "count_params", "cross_entropy", "dense_params",
+    "init_std", "receptive_field",
 ]
