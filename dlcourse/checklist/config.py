@@ -39,7 +39,7 @@ class ChecklistConfig:
         seed: seeds every model's initialisation and the data order.
         initial_loss_examples: training examples the untrained loss is measured on (step 1).
         initial_loss_tolerance: the untrained loss passes within this fraction of log(C).
-        tiny_sample: examples of the tiny sample to overfit (과적합) (step 2; the notes say 32-128).
+        tiny_sample: examples of the tiny sample to overfit (과적합) (step 2).
         tiny_steps: full-batch steps on the tiny sample.
         tiny_learning_rate: the learning rate (학습률) of step 2.
         lr_min, lr_max, lr_steps: the learning-rate range test (step 3): the rate grows

@@ -38,7 +38,7 @@ BASICS = {
     ),
     "mlp": ModelEntry(
         name="mlp", family="basics", module="perceptrons", default_input_shape=(28, 28, 1),
-        reference="the notes' MNIST MLP: 784-128-10 = 101,770", params=101_770, macs=101_632,
+        reference="an MNIST MLP 784-128-10 (one hidden layer of 128): 101,770", params=101_770, macs=101_632,
     ),
     "notes_cnn": ModelEntry(  # no feature outputs: its valid convs do not divide the input evenly
         name="notes_cnn", family="basics", module="notes", default_input_shape=(28, 28, 1),

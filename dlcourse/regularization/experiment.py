@@ -87,3 +87,29 @@ def regularization_experiment(data, methods=REGULARIZERS, n=400, epochs=40, widt
         accuracy = [clean_accuracy(model, x, y) for x, y in ((xs, ys), (data.x_val, data.y_val))]
         results[method] = {"train": accuracy[0], "val": accuracy[1], "gap": accuracy[0] - accuracy[1]}
     return results
+
+
+def early_stopping_run(data, n=400, max_epochs=100, patience=5, learning_rate=1e-3, width=256, batch_size=32,
+                       seed=0) -> dict:
+    """Train `overfitting_mlp` with Keras' `EarlyStopping` on the validation loss (조기 종료).
+
+    Returns:
+        ``{"history": {...}, "best_epoch": e, "stopped_epoch": s, "model": model}``: epochs count
+        from 1; the run stops `patience` epochs after the best one (unless `max_epochs` comes first),
+        and the model holds the best epoch's weights.
+
+    Example:
+        >>> from dlcourse.data import load_dataset
+        >>> run = early_stopping_run(load_dataset("digits", image_size=8), n=32, max_epochs=2, patience=1)
+        >>> run["stopped_epoch"] <= 2
+        True
+    """
+    import numpy as np
+
+    model = overfitting_mlp(data.input_shape, data.num_classes, width, seed=seed)
+    model.compile(keras.optimizers.Adam(learning_rate), "sparse_categorical_crossentropy", metrics=["accuracy"])
+    stop = keras.callbacks.EarlyStopping(monitor="val_loss", patience=patience, restore_best_weights=True)
+    history = model.fit(data.x_train[:n], data.y_train[:n], batch_size=batch_size, epochs=max_epochs,
+                        validation_data=(data.x_val, data.y_val), callbacks=[stop], verbose=0).history
+    return {"history": history, "best_epoch": int(np.argmin(history["val_loss"])) + 1,
+            "stopped_epoch": len(history["loss"]), "model": model}

@@ -1,4 +1,4 @@
-"""Regularisation (정규화) in the loss and the inputs: label smoothing, Gaussian noise, L2 weight decay.
+"""Regularisation (규제) in the loss and the inputs: label smoothing, Gaussian noise, L2 weight decay.
 
 Example:
     >>> from dlcourse.models import notes_cnn
