@@ -188,3 +188,10 @@ def test_l2_and_input_noise_barely_move_the_gap_and_accuracy_is_measured_on_clea
     model = keras.Sequential([keras.Input((2,)), keras.layers.Dropout(0.9)])
     assert clean_accuracy(model, np.array([[0.0, 1.0], [1.0, 0.0]]), [1, 0]) == 1.0   # dropout off when measuring
     assert all(0.0 <= r["train"] <= 1.0 and r["gap"] == r["train"] - r["val"] for r in results.values())
+
+
+def test_the_experiments_batch_norm_momentum_is_0_9_and_keras_default_0_99():
+    from dlcourse.diagnostics import BN_MOMENTUM, normalized_cnn
+
+    assert BN_MOMENTUM == 0.9 == normalized_cnn("batch").get_layer("block1_norm").momentum
+    assert keras.layers.BatchNormalization().momentum == 0.99
