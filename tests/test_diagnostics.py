@@ -79,7 +79,7 @@ def test_normalisation_layers_are_keras_own_and_normalise():
 def test_batch_size_experiment_reports_every_kind_and_size():
     from dlcourse.data import load_dataset
 
-    results = batch_size_experiment(load_dataset("digits"), kinds=("batch", "group"), batch_sizes=(4, 32),
-                                    epochs=1, limit=64)
+    results = batch_size_experiment(load_dataset("digits", image_size=8), kinds=("batch", "group"),
+                                    batch_sizes=(4, 32), steps=3, limit=64)
     assert set(results) == {"batch", "group"} and all(set(v) == {4, 32} for v in results.values())
     assert all(0.0 <= acc <= 1.0 for v in results.values() for acc in v.values())

@@ -19,6 +19,9 @@ NOT_IMPORTED = {"dlcourse.__main__"}  # running it is the command line, not an e
 # Examples that train, search or cross-validate: 3 to 10 seconds each on a 2-core CPU.
 SLOW = {
     "dlcourse.checklist", "dlcourse.diagnostics.normalization", "dlcourse.diagnostics.normalization.batch_size_experiment",
+    "dlcourse.diagnostics.normalization.train_normalized_cnn", "dlcourse.diagnostics.normalization.batch_statistics_sweep",
+    "dlcourse.diagnostics.gradient_descent", "dlcourse.regularization.experiment",
+    "dlcourse.regularization.experiment.early_stopping_run",
     "dlcourse.train.fit", "dlcourse.tuning", "dlcourse.tuning.tuners", "dlcourse.tuning.tuners.search",
     "dlcourse.validation", "dlcourse.validation.bias_variance", "dlcourse.validation.ensembles",
     "dlcourse.validation.kfold", "dlcourse.validation.kfold.cross_validate",

@@ -82,9 +82,6 @@ def test_a_built_wheel_contains_the_lessons(tmp_path):
 # --- stored outputs: what a student sees without running anything ---------------------------------
 
 NOISE = re.compile(r"Warning|warn\(|Traceback|Skipping variable loading|retracing|Glyph \d+ .*missing")
-# Lessons whose stored outputs still hold warnings on this branch, each fixed by its own engineer;
-# remove a name here once its notebook is re-executed clean (the lead widens the check as fixes land).
-KNOWN_NOISY = {"01_perceptron_and_mlp", "03_training_strategies"}
 
 
 def stored_noise(path) -> list:
@@ -104,8 +101,7 @@ def stored_noise(path) -> list:
     return found
 
 
-@pytest.mark.parametrize("path", [p for p in REPO_LESSONS if p.stem not in KNOWN_NOISY],
-                         ids=[p.stem for p in REPO_LESSONS if p.stem not in KNOWN_NOISY])
+@pytest.mark.parametrize("path", REPO_LESSONS, ids=[p.stem for p in REPO_LESSONS])
 def test_stored_outputs_show_no_warning_or_traceback(path):
     assert stored_noise(path) == []
 
@@ -122,9 +118,3 @@ def test_the_noise_check_finds_what_it_looks_for(tmp_path):
     )]
     nbformat.write(notebook, tmp_path / "noisy.ipynb")
     assert [index for index, _ in stored_noise(tmp_path / "noisy.ipynb")] == [1, 2, 3, 4]
-
-
-def test_a_lesson_leaves_the_noisy_list_once_it_is_clean():
-    noisy = {p.stem for p in REPO_LESSONS if stored_noise(p)}
-    assert noisy <= KNOWN_NOISY, "warnings in a lesson the check covers"
-    assert KNOWN_NOISY <= noisy, f"clean now, remove from KNOWN_NOISY: {sorted(KNOWN_NOISY - noisy)}"

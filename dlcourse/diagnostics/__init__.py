@@ -11,7 +11,16 @@ Example:
     {'tanh/small_random': 0.0, 'relu/he': 0.0035}
 """
 
-from dlcourse.diagnostics.normalization import NORMALIZATIONS, batch_size_experiment, normalization_layer, normalized_cnn
+from dlcourse.diagnostics.gradient_descent import DESCENT_BATCH_SIZES, descent_comparison
+from dlcourse.diagnostics.normalization import (
+    BN_MOMENTUM,
+    NORMALIZATIONS,
+    batch_size_experiment,
+    batch_statistics_sweep,
+    normalization_layer,
+    normalized_cnn,
+    train_normalized_cnn,
+)
 from dlcourse.diagnostics.signals import (
     ACTIVATIONS,
     INITIALIZERS,
@@ -23,6 +32,7 @@ from dlcourse.diagnostics.signals import (
 )
 
 __all__ = [
-    "ACTIVATIONS", "INITIALIZERS", "NORMALIZATIONS", "batch_size_experiment", "deep_network", "layer_statistics",
-    "normalization_layer", "normalized_cnn", "plot_signals", "signal_experiment", "symmetry_after_training",
+    "ACTIVATIONS", "BN_MOMENTUM", "DESCENT_BATCH_SIZES", "INITIALIZERS", "NORMALIZATIONS", "batch_size_experiment", "batch_statistics_sweep",
+    "deep_network", "descent_comparison", "layer_statistics", "normalization_layer", "normalized_cnn", "train_normalized_cnn",
+    "plot_signals", "signal_experiment", "symmetry_after_training",
 ]

@@ -1,7 +1,8 @@
 """The perceptron (퍼셉트론) and the multi-layer perceptron (다층 퍼셉트론, MLP).
 
 Rosenblatt, "The perceptron", Psychological Review 65(6), 1958; the notes' logic gates: a single
-perceptron computes AND, OR and NAND, but not XOR, which needs a hidden layer.
+perceptron computes AND, OR and NAND, but not XOR, which needs a hidden layer (the notes build it from
+AND and OR hidden units).
 
 Example:
     >>> gate = logic_gate("and")
@@ -79,7 +80,7 @@ def logic_gate(gate: str) -> keras.Model:
     """A perceptron with hand-set weights (`GATE_WEIGHTS`) for ``"and"``, ``"or"`` or ``"nand"``.
 
     XOR is not linearly separable, so no single perceptron computes it; `xor_network` composes
-    two layers: ``xor(a, b) = and(nand(a, b), or(a, b))``.
+    two layers: ``xor(a, b) = or(a, b) and not and(a, b)``.
 
     Example:
         >>> logic_gate("or").predict(GATE_INPUTS, verbose=0).ravel().tolist()
@@ -99,24 +100,25 @@ def logic_gate(gate: str) -> keras.Model:
 
 
 def xor_network() -> keras.Model:
-    """XOR from hand-set perceptrons: a hidden layer of NAND and OR, then AND (a 2-layer MLP).
+    """XOR from hand-set perceptrons: a hidden layer of AND and OR units, then "OR and not AND" (a 2-layer MLP).
+
+    The output unit fires when the OR unit does and the AND unit does not: ``step(h_or - h_and - 0.5)``.
 
     Example:
         >>> xor_network().predict(GATE_INPUTS, verbose=0).ravel().tolist()
         [0.0, 1.0, 1.0, 0.0]
     """
     inputs = keras.Input(shape=(2,), name="input")
-    hidden = keras.layers.Dense(2, activation=step, name="nand_or")(inputs)
-    outputs = keras.layers.Dense(1, activation=step, name="and")(hidden)
+    hidden = keras.layers.Dense(2, activation=step, name="and_or")(inputs)
+    outputs = keras.layers.Dense(1, activation=step, name="or_and_not_and")(hidden)
     model = keras.Model(inputs, outputs, name="xor_network")
-    (n1, n2), nb = GATE_WEIGHTS["nand"]
-    (o1, o2), ob = GATE_WEIGHTS["or"]
-    model.get_layer("nand_or").set_weights(
-        [np.array([[n1, o1], [n2, o2]], dtype="float32"), np.array([nb, ob], dtype="float32")]
-    )
     (a1, a2), ab = GATE_WEIGHTS["and"]
-    model.get_layer("and").set_weights(
-        [np.array([[a1], [a2]], dtype="float32"), np.array([ab], dtype="float32")]
+    (o1, o2), ob = GATE_WEIGHTS["or"]
+    model.get_layer("and_or").set_weights(
+        [np.array([[a1, o1], [a2, o2]], dtype="float32"), np.array([ab, ob], dtype="float32")]
+    )
+    model.get_layer("or_and_not_and").set_weights(  # h_or - h_and - 0.5 > 0
+        [np.array([[-1.0], [1.0]], dtype="float32"), np.array([-0.5], dtype="float32")]
     )
     return model
 

@@ -7,7 +7,15 @@ Example:
 """
 
 from dlcourse.regularization.augment import MIXES, augmentation, mix_batch, mix_layer, mixed_batches, random_erasing
+from dlcourse.regularization.experiment import (
+    REGULARIZERS,
+    clean_accuracy,
+    early_stopping_run,
+    overfitting_mlp,
+    regularization_experiment,
+)
 from dlcourse.regularization.penalties import smooth_labels, with_input_noise, with_l2
 
-__all__ = ["MIXES", "augmentation", "mix_batch", "mix_layer", "mixed_batches", "random_erasing",
-           "smooth_labels", "with_input_noise", "with_l2"]
+__all__ = ["MIXES", "REGULARIZERS", "augmentation", "clean_accuracy", "early_stopping_run", "mix_batch", "mix_layer",
+           "mixed_batches", "overfitting_mlp", "random_erasing", "regularization_experiment", "smooth_labels",
+           "with_input_noise", "with_l2"]
