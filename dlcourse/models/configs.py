@@ -217,8 +217,9 @@ GENERATIVE = {
                                     min_size=4),
     "sparse_autoencoder": _generative("sparse_autoencoder", "autoencoders", 8_320,
                                       "sparse AE 64-64(sigmoid)-64, KL to rho 0.05 (Ng, CS294A)"),
-    "denoising_autoencoder": _generative("denoising_autoencoder", "autoencoders", 4_192,
-                                         "denoising AE 64-32-64, noise 0.3 (Vincent et al. 2008)"),
+    "denoising_autoencoder": _generative("denoising_autoencoder", "autoencoders", 24_928,
+                                         "denoising AE 64-128-32-128-64, noise 0.5 clipped (Vincent et al. "
+                                         "2008; Chollet 2016)"),
     "vae": _generative("vae", "vae", 17_476, "MLP VAE 64-128-2 (Kingma & Welling 2014)"),
     "gan": _generative("gan", "gans", 35_393, "MLP GAN: G 26,944 + D 8,449 (Goodfellow et al. 2014)"),
     "dcgan": _generative("dcgan", "gans", 76_258, "DCGAN, conv G and D (Radford et al. 2016)", min_size=4),

@@ -24,9 +24,18 @@ from keras import layers, ops
 
 from dlcourse.checks import check_choice, check_number, check_positive_int
 from dlcourse.models.generative.base import GenerativeModel
-from dlcourse.models.generative.common import check_image_shape, check_latent_dim, check_output_activation
+from dlcourse.models.generative.common import (
+    OUTPUT_RANGES,
+    check_image_shape,
+    check_latent_dim,
+    check_output_activation,
+)
 
 SPARSITY_PENALTIES = ("kl", "l1")
+# The Keras blog's denoising example (Chollet 2016, "Building Autoencoders in Keras"): noise_factor 0.5,
+# the noisy digits clipped to [0, 1]. At 0.3 a 64-32-64 denoiser beat a plain AE of its shape by only
+# 1.4x on noisy test digits (README: "Measured on digits").
+DENOISING_NOISE = 0.5
 KL_EPSILON = 1e-7  # keeps log(rho_hat) finite when a unit is never (or always) active
 
 
@@ -44,7 +53,8 @@ class Autoencoder(GenerativeModel):
         encoder: a model from images to codes.
         decoder: a model from codes to images.
         noise_stddev: standard deviation of the Gaussian noise added to the input in training
-            (a denoising autoencoder, 잡음 제거); 0 adds none.
+            (a denoising autoencoder, 잡음 제거), the noisy image then clipped to the range the
+            output activation reaches, as the reference clips it; 0 adds none.
         sparsity: None, ``"kl"`` or ``"l1"``: the penalty on the code.
         rho: the target mean activation of each code unit for ``"kl"``.
         sparsity_weight: the weight of the penalty in the loss, exactly as it acts.
@@ -68,7 +78,7 @@ class Autoencoder(GenerativeModel):
 
     def call(self, x, training=False):
         if self.noise is not None:
-            x = self.noise(x, training=training)
+            x = ops.clip(self.noise(x, training=training), *OUTPUT_RANGES[self.output_activation])
         return self.decoder(self.encoder(x, training=training), training=training)
 
     def encode(self, x):
@@ -222,17 +232,22 @@ def sparse_autoencoder(input_shape=None, latent_dim=64, classes=None, rho=0.05, 
                              sparsity_weight=sparsity_weight, seed=seed, name="sparse_autoencoder")
 
 
-def denoising_autoencoder(input_shape=None, latent_dim=32, classes=None, noise_stddev=0.3,
-                          output_activation="sigmoid", seed=0):
+def denoising_autoencoder(input_shape=None, latent_dim=32, classes=None, hidden_units=(128,),
+                          noise_stddev=DENOISING_NOISE, output_activation="sigmoid", seed=0):
     """Denoising autoencoder (잡음 제거 오토인코더): Gaussian noise on the input in training only.
 
-    Args: as `autoencoder`, and `noise_stddev`, the noise's standard deviation (a `GaussianNoise`
-    layer, active only while training).
+    64-128-32(ReLU)-128-64 on 8x8 digits; the same model with ``noise_stddev=0`` is the plain
+    autoencoder to compare it with. Reference: Vincent et al. (2008); the noise, 0.5 clipped to the
+    images' range, is the Keras blog's example's (Chollet 2016).
+
+    Args: as `autoencoder`, and `hidden_units`, the layers around the code (the decoder mirrors
+    them), and `noise_stddev`, the noise's standard deviation (a `GaussianNoise` layer, active only
+    while training; the noisy input is clipped to the output activation's range).
 
     Example:
         >>> denoising_autoencoder().noise_stddev
-        0.3
+        0.5
     """
-    return build_autoencoder(input_shape, latent_dim, (), code_activation="relu",
+    return build_autoencoder(input_shape, latent_dim, hidden_units, code_activation="relu",
                              output_activation=output_activation, noise_stddev=noise_stddev, seed=seed,
                              name="denoising_autoencoder")
