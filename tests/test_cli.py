@@ -13,7 +13,8 @@ from dlcourse.cli import build_parser, main
 COMMANDS = ("cv", "detect", "doctor", "models", "quickstart", "train", "tune")
 # What TensorFlow's native code printed on every command of a CPU machine before it was filtered.
 NATIVE_NOISE = ("absl::InitializeLog", "cudart_stub", "Could not find cuda drivers", "cpu_feature_guard",
-                "failed call to cuInit", "rebuild TensorFlow with the appropriate compiler flags")
+                "failed call to cuInit", "rebuild TensorFlow with the appropriate compiler flags",
+                "oneDNN custom operations are on")
 
 
 def run_cli(*args, timeout=300, env=None):

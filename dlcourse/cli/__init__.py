@@ -31,6 +31,7 @@ NATIVE_NOISE = re.compile(
     r"All log messages before absl::InitializeLog\(\) is called are written to STDERR"
     r"|cudart_stub\.cc:\d+\] Could not find cuda drivers"
     r"|cpu_feature_guard\.cc:\d+\]|^To enable the following instructions:.*rebuild TensorFlow"
+    r"|port\.cc:\d+\] oneDNN custom operations are on"  # on CPUs where TensorFlow turns oneDNN on
 )
 # cuInit failing is news on a machine with an NVIDIA driver (a broken install), noise without one.
 NO_GPU_NOISE = re.compile(r"cuda_platform\.cc:\d+\] failed call to cuInit")
