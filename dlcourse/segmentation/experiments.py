@@ -1,5 +1,8 @@
 """The segmentation measurements of lesson 9 and the README: FCN-32s vs 16s vs 8s, and U-Net vs data size.
 
+`oracle_upsampling` needs no training: it scores each FCN's own last upsampling applied to ideal
+scores at its stride, what the skips change (tested; the trained comparison is one run).
+
 Both train through `dlcourse.train.fit` on the shapes data set (seed 0) and score the same 200 test
 images with `mean_iou` and `boundary_iou` (mean IoU within a few pixels of the true edges, where the
 coarse FCN-32s blurs). `benchmarks/bench_segmentation.py` runs them at the README's settings; the
@@ -56,7 +59,7 @@ def _train(name, data, settings, model_args=None):
     keras.utils.set_random_seed(settings.pop("seed", 0))
     start = time.perf_counter()
     result = fit(name, data, tensorboard=False, verbose=0, model_args=model_args, **settings)
-    return result.model, time.perf_counter() - start
+    return result, time.perf_counter() - start
 
 
 def compare_fcns(names=FCN_NAMES, *, image_size=64, train_images=600, epochs=8, batch_size=16,
@@ -79,49 +82,110 @@ def compare_fcns(names=FCN_NAMES, *, image_size=64, train_images=600, epochs=8, 
     data = shapes_splits(image_size, train_images, seed)
     rows = []
     for name in names:
-        model, seconds = _train(name, data, dict(epochs=epochs, batch_size=batch_size,
-                                                 learning_rate=learning_rate, seed=seed))
-        rows.append(_score(name, data, model, seconds, width))
+        result, seconds = _train(name, data, dict(epochs=epochs, batch_size=batch_size,
+                                                  learning_rate=learning_rate, seed=seed))
+        rows.append(_score(name, data, result.model, seconds, width))
         if verbose:
             print(format_row(rows[-1]), flush=True)
     return rows
 
 
-def data_size_curve(counts=CURVE_COUNTS, *, model="unet_small", image_size=32, steps=400, batch_size=16,
-                    learning_rate=2e-3, seed=0, model_args=None, width=BOUNDARY_WIDTH, verbose=True) -> list:
+def ideal_scores(masks, num_classes, stride) -> np.ndarray:
+    """The oracle score map at `stride`: each ``stride x stride`` cell's class fractions (a perfect coarse classifier).
+
+    Example:
+        >>> ideal_scores(np.array([[[0, 0, 1, 1], [0, 0, 1, 1], [0, 0, 0, 0], [0, 0, 0, 1]]]), 2, 2)[0, :, :, 1]
+        array([[0.  , 1.  ],
+               [0.  , 0.25]], dtype=float32)
+    """
+    masks = np.asarray(masks)
+    stride = check_positive_int("stride", stride)
+    n, height, width = masks.shape
+    if height % stride or width % stride:
+        raise ValueError(f"stride: {stride} does not divide the masks' {height} x {width} pixels")
+    onehot = np.eye(check_positive_int("num_classes", num_classes), dtype="float32")[masks]
+    return onehot.reshape(n, height // stride, stride, width // stride, stride, num_classes).mean(axis=(2, 4))
+
+
+def oracle_upsampling(masks, num_classes, names=FCN_NAMES, width=BOUNDARY_WIDTH) -> list:
+    """What each FCN's upsampling path makes of ideal scores at its stride (no training).
+
+    An FCN-Ns's output is its last, fixed bilinear deconvolution (``upscore32``, ``upscore16``,
+    ``upscore8``) applied to a stride-N score map. Give that layer, taken from the built model, the
+    oracle stride-N map (`ideal_scores`: each cell's class fractions) and score the upsampled masks:
+    the coarser the stride, the less a cell's scores say about where an edge runs inside it, and the
+    lower the boundary IoU. (Not a strict upper bound: learned scores need not be class fractions.)
+
+    Args:
+        masks: true masks ``(n, h, w)``, h and w multiples of 32.
+        num_classes: the number of classes.
+        names: registered FCN models.
+        width: `boundary_iou`'s band.
+
+    Returns:
+        One dict per model: ``model``, ``stride``, ``mean_iou`` and ``boundary_iou`` of the upsampled
+        oracle scores.
+    """
+    import keras
+
+    from dlcourse.models import get_model
+
+    masks = np.asarray(masks)
+    rows = []
+    for name in names:
+        model = get_model(name, input_shape=(*masks.shape[1:3], 3), classes=num_classes)
+        last = [layer for layer in model.layers if isinstance(layer, keras.layers.Conv2DTranspose)][-1]
+        stride = last.strides[0]
+        scores = keras.ops.convert_to_numpy(last(ideal_scores(masks, num_classes, stride)))
+        rows.append({"model": name, "stride": stride, "mean_iou": mean_iou(masks, scores, num_classes),
+                     "boundary_iou": boundary_iou(masks, scores, num_classes, width=width)})
+    return rows
+
+
+def data_size_curve(counts=CURVE_COUNTS, *, model="unet_small", image_size=32, steps=1000, epochs=10,
+                    batch_size=16, learning_rate=2e-3, seed=0, model_args=None, width=BOUNDARY_WIDTH,
+                    verbose=True) -> list:
     """Train `model` on the first 10, 100, 1,000 ... training images, each for the same number of steps.
 
     The small sets are repeated (each image seen more often), so every size gets `steps` updates of
-    `batch_size` images; all are validated on the same 100 images and scored on the same 200 test images.
+    `batch_size` images, on the same warm-up + cosine schedule that ends near a zero learning rate; all
+    are validated on the same 100 images after each of `epochs` equal parts of the budget and scored on
+    the same 200 test images. The budget is fair when the largest set is learnt within it: its
+    ``val_mean_iou`` history has stopped rising (the README's run: 1,000 steps for 1,000 images).
 
     Args:
         counts: the training-set sizes.
         model: a registered segmentation model.
         image_size: the shapes images' side.
-        steps: the gradient steps for each size (over 4 epochs).
+        steps: the gradient steps for each size.
+        epochs: the parts the steps are split into (a validation score after each).
         batch_size, learning_rate, seed: as for `compare_fcns`.
         model_args: extra builder arguments (``{"base_filters": 8}``).
 
     Returns:
-        One dict per size, as `compare_fcns` returns them.
+        One dict per size, as `compare_fcns` returns them, plus ``val_mean_iou``: the validation mean
+        IoU after each epoch.
     """
     steps = check_positive_int("steps", steps)
+    epochs = min(check_positive_int("epochs", epochs), steps)
     counts = [check_positive_int("counts", c) for c in counts]
     full = shapes_splits(image_size, max(counts), seed)
-    epochs = 4 if steps >= 4 else 1
+    per_epoch = steps * batch_size // epochs
     rows = []
     for count in counts:
         x, y = full.x_train[:count], full.y_train[:count]
-        repeats = -(-steps * batch_size // (epochs * count))
-        tiled = dataclasses.replace(full, x_train=np.concatenate([x] * repeats)[:steps * batch_size // epochs],
-                                    y_train=np.concatenate([y] * repeats)[:steps * batch_size // epochs])
-        trained, seconds = _train(model, tiled, dict(epochs=epochs, batch_size=batch_size,
-                                                     learning_rate=learning_rate, seed=seed), model_args)
-        row = _score(model, full, trained, seconds, width)
+        repeats = -(-per_epoch // count)
+        tiled = dataclasses.replace(full, x_train=np.concatenate([x] * repeats)[:per_epoch],
+                                    y_train=np.concatenate([y] * repeats)[:per_epoch])
+        result, seconds = _train(model, tiled, dict(epochs=epochs, batch_size=batch_size,
+                                                    learning_rate=learning_rate, seed=seed), model_args)
+        row = _score(model, full, result.model, seconds, width)
         row["train_images"] = count
+        row["val_mean_iou"] = [float(v) for v in result.history.get("val_mean_iou", [])]
         rows.append(row)
         if verbose:
-            print(format_row(row), flush=True)
+            print(format_row(row) + "; validation mean IoU by epoch "
+                  + " ".join(f"{v:.2f}" for v in row["val_mean_iou"]), flush=True)
     return rows
 
 
