@@ -28,6 +28,7 @@ FCN_NAMES = ("fcn32s_small", "fcn16s_small", "fcn8s_small")
 CURVE_COUNTS = (10, 100, 1000)
 VALIDATION_IMAGES = 100  # held out beside the largest training set, the same for every size
 BOUNDARY_WIDTH = 2  # the band of boundary_iou: the two pixels each side of an edge
+MAX_SHIFT = 4  # shapes_views' largest shift in pixels (an eighth of the curve's 32-pixel images)
 
 
 def shapes_splits(image_size, train_images, seed=0):
@@ -142,9 +143,34 @@ def oracle_upsampling(masks, num_classes, names=FCN_NAMES, width=BOUNDARY_WIDTH)
     return rows
 
 
+def shapes_views(images, masks, seed=0, max_shift=MAX_SHIFT):
+    """Random label-preserving views of shapes images and their masks (데이터 증강, data augmentation).
+
+    Each image is mirrored left-right or not (the triangles point up, so never upside down), shifted by
+    up to `max_shift` pixels each way (wrapping round; the mask with it) and has its colour channels
+    permuted (the shapes' colours are uniformly random, so a permuted image is another drawing).
+
+    Example:
+        >>> x, y = np.random.default_rng(0).uniform(size=(3, 8, 8, 3)), np.zeros((3, 8, 8), int)
+        >>> y[:, 2:4, 1:3] = 1
+        >>> vx, vy = shapes_views(x, y)
+        >>> vx.shape, vy.shape, [int(m.sum()) for m in vy]   # every mask keeps its 4 shape pixels
+        ((3, 8, 8, 3), (3, 8, 8), [4, 4, 4])
+    """
+    rng = np.random.default_rng(seed)
+    images, masks = np.array(images), np.array(masks)
+    for i in range(len(images)):
+        if rng.random() < 0.5:
+            images[i], masks[i] = images[i][:, ::-1], masks[i][:, ::-1]
+        shift = tuple(int(v) for v in rng.integers(-max_shift, max_shift + 1, 2))
+        images[i], masks[i] = np.roll(images[i], shift, (0, 1)), np.roll(masks[i], shift, (0, 1))
+        images[i] = images[i][..., rng.permutation(images.shape[-1])]
+    return images, masks
+
+
 def data_size_curve(counts=CURVE_COUNTS, *, model="unet_small", image_size=32, steps=1000, epochs=10,
-                    batch_size=16, learning_rate=2e-3, seed=0, model_args=None, width=BOUNDARY_WIDTH,
-                    verbose=True) -> list:
+                    batch_size=16, learning_rate=2e-3, seed=0, model_args=None, augment=False,
+                    width=BOUNDARY_WIDTH, verbose=True) -> list:
     """Train `model` on the first 10, 100, 1,000 ... training images, each for the same number of steps.
 
     The small sets are repeated (each image seen more often), so every size gets `steps` updates of
@@ -161,6 +187,8 @@ def data_size_curve(counts=CURVE_COUNTS, *, model="unet_small", image_size=32, s
         epochs: the parts the steps are split into (a validation score after each).
         batch_size, learning_rate, seed: as for `compare_fcns`.
         model_args: extra builder arguments (``{"base_filters": 8}``).
+        augment: True shows each image once as it is and every repetition as another random view
+            (`shapes_views`), as U-Net's authors did with few images (they used elastic deformations).
 
     Returns:
         One dict per size, as `compare_fcns` returns them, plus ``val_mean_iou``: the validation mean
@@ -175,12 +203,14 @@ def data_size_curve(counts=CURVE_COUNTS, *, model="unet_small", image_size=32, s
     for count in counts:
         x, y = full.x_train[:count], full.y_train[:count]
         repeats = -(-per_epoch // count)
-        tiled = dataclasses.replace(full, x_train=np.concatenate([x] * repeats)[:per_epoch],
-                                    y_train=np.concatenate([y] * repeats)[:per_epoch])
+        x, y = np.concatenate([x] * repeats)[:per_epoch], np.concatenate([y] * repeats)[:per_epoch]
+        if augment:
+            x[count:], y[count:] = shapes_views(x[count:], y[count:], seed)
+        tiled = dataclasses.replace(full, x_train=x, y_train=y)
         result, seconds = _train(model, tiled, dict(epochs=epochs, batch_size=batch_size,
                                                     learning_rate=learning_rate, seed=seed), model_args)
         row = _score(model, full, result.model, seconds, width)
-        row["train_images"] = count
+        row["train_images"], row["augment"] = count, bool(augment)
         row["val_mean_iou"] = [float(v) for v in result.history.get("val_mean_iou", [])]
         rows.append(row)
         if verbose:
