@@ -101,10 +101,14 @@ def ideal_scores(masks, num_classes, stride) -> np.ndarray:
     """
     masks = np.asarray(masks)
     stride = check_positive_int("stride", stride)
+    num_classes = check_positive_int("num_classes", num_classes)
+    if masks.ndim != 3 or not np.issubdtype(masks.dtype, np.integer) or masks.min() < 0 or masks.max() >= num_classes:
+        raise ValueError(f"masks must be (n, height, width) class ids in [0, {num_classes - 1}]; "
+                         f"got shape {masks.shape}, dtype {masks.dtype}")
     n, height, width = masks.shape
     if height % stride or width % stride:
         raise ValueError(f"stride: {stride} does not divide the masks' {height} x {width} pixels")
-    onehot = np.eye(check_positive_int("num_classes", num_classes), dtype="float32")[masks]
+    onehot = np.eye(num_classes, dtype="float32")[masks]
     return onehot.reshape(n, height // stride, stride, width // stride, stride, num_classes).mean(axis=(2, 4))
 
 
