@@ -229,6 +229,28 @@ def test_boundary_band_and_boundary_iou_by_hand():
         boundary_iou(square, square[:, :4], 2)
 
 
+def test_shapes_views_move_image_and_mask_together():
+    """The data-size curve's augmentation (lesson 9): an image whose every channel is its mask stays its
+    mask after the view, so flips and shifts are applied to both; the views differ from the originals."""
+    from dlcourse.segmentation.experiments import shapes_views
+
+    masks = np.zeros((16, 12, 12), "int64")
+    for i in range(16):
+        masks[i, 1:4 + i % 5, 2:5] = 1 + i % 3  # an asymmetric blob: mirrors and shifts change it
+    images = np.repeat(masks[..., None].astype("float32"), 3, axis=-1)
+    views, view_masks = shapes_views(images, masks, seed=0)
+    for channel in range(3):
+        np.testing.assert_array_equal(views[..., channel], view_masks)
+    assert (view_masks != masks).any(axis=(1, 2)).sum() >= 12  # most are moved (a shift of 0 may repeat one)
+    assert [np.bincount(m.ravel(), minlength=4).tolist() for m in view_masks] == \
+        [np.bincount(m.ravel(), minlength=4).tolist() for m in masks]  # nothing cut off or added
+    colours = np.random.default_rng(0).uniform(size=(16, 12, 12, 3)).astype("float32")
+    permuted, _ = shapes_views(colours, masks, seed=1, max_shift=0)  # mirrored or not, channels permuted
+    for view, image in zip(np.sort(permuted, -1), np.sort(colours, -1)):
+        assert np.array_equal(view, image) or np.array_equal(view, image[:, ::-1])
+    assert sum(not np.array_equal(v, c) and not np.array_equal(v, c[:, ::-1]) for v, c in zip(permuted, colours)) >= 8
+
+
 class _FakeTfds:
     """What load_pets uses of tensorflow_datasets: ``load`` (two splits of example dicts) and ``as_numpy``."""
 
