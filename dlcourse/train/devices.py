@@ -13,7 +13,9 @@ Example:
 
 from __future__ import annotations
 
-STRATEGIES = ("auto", "default", "mirrored", "tpu", "one_device")
+import sys
+
+STRATEGIES = ("auto", "default", "mirrored", "multiworker", "tpu", "one_device")
 JIT_CHOICES = ("auto", True, False)
 
 
@@ -41,13 +43,29 @@ def resolve_strategy(strategy="auto"):
 
     ``"auto"``: TPUStrategy when a TPU is attached, MirroredStrategy over several GPUs, the default
     strategy otherwise. ``"default"``, ``"mirrored"``, ``"tpu"`` and ``"one_device"`` force one.
+    ``"multiworker"``: MultiWorkerMirroredStrategy over the machines ``TF_CONFIG`` names
+    (`dlcourse.train.multiworker`), with the workaround for Keras' fit under it (`keras_20585`).
     """
+    if not isinstance(strategy, str) or strategy not in STRATEGIES:
+        tf = sys.modules.get("tensorflow")  # a Strategy object means TensorFlow is already imported
+        if tf is not None and isinstance(strategy, tf.distribute.Strategy):
+            from dlcourse.train import keras_20585
+
+            keras_20585.apply(strategy)
+            return strategy
+        raise ValueError(f"strategy must be one of {STRATEGIES} or a tf.distribute.Strategy; got {strategy!r}")
+    if strategy == "multiworker":
+        from dlcourse.train.multiworker import read_tf_config
+
+        read_tf_config()  # a clear error before TensorFlow tries to connect
     import tensorflow as tf
 
-    if isinstance(strategy, tf.distribute.Strategy):
-        return strategy
-    if strategy not in STRATEGIES:
-        raise ValueError(f"strategy must be one of {STRATEGIES} or a tf.distribute.Strategy; got {strategy!r}")
+    if strategy == "multiworker":
+        from dlcourse.train import keras_20585
+
+        multiworker = tf.distribute.MultiWorkerMirroredStrategy()
+        keras_20585.apply(multiworker)
+        return multiworker
     if strategy == "tpu":
         return _connect_tpu()
     if strategy == "mirrored":

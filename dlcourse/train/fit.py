@@ -171,13 +171,16 @@ def fit(model, data, config: TrainConfig | None = None, *, task: str | None = No
     data = _check_data(data, validation_data, task or _declared_task(model))
     if run_dir is None:
         return _train(model, data, config, task, None, validation_data, model_args or {}, callbacks, record)
-    run = RunDirectory(run_dir)
-    with run.lock():
-        if overwrite:
-            moved = run.archive()
-            if moved:
-                print(f"The earlier run in {run.path} was moved to {moved}")
-        return _train(model, data, config, task, run, validation_data, model_args or {}, callbacks, record)
+    from dlcourse.train.multiworker import this_workers_run_dir
+
+    with this_workers_run_dir(run_dir, config.strategy, overwrite) as own_dir:  # only the chief writes run_dir
+        run = RunDirectory(own_dir)
+        with run.lock():
+            if overwrite:
+                moved = run.archive()
+                if moved:
+                    print(f"The earlier run in {run.path} was moved to {moved}")
+            return _train(model, data, config, task, run, validation_data, model_args or {}, callbacks, record)
 
 
 def _declared_task(model) -> str | None:
