@@ -123,3 +123,17 @@ def test_multiworker_without_tf_config_fails_before_tensorflow_connects(monkeypa
         resolve_strategy("multiworker")
     with pytest.raises(ValueError, match="strategy must be one of"):
         resolve_strategy("multi_worker")
+
+
+@pytest.mark.parametrize("tf_config", [None, '{"cluster": {"worker": ["127.0.0.1:1"]}}'])
+def test_dlcourse_train_strategy_multiworker_names_tf_config_before_loading_data(monkeypatch, capsys, tmp_path,
+                                                                                   tf_config):
+    from dlcourse.cli import main
+
+    monkeypatch.delenv("TF_CONFIG", raising=False)
+    if tf_config:
+        monkeypatch.setenv("TF_CONFIG", tf_config)
+    assert main(["train", "mlp", "--data", "digits", "--strategy", "multiworker", "--run-dir", str(tmp_path / "run")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("dlcourse train: error: TF_CONFIG: ") and "Traceback" not in err
+    assert len(err.strip().splitlines()) == 1 and not (tmp_path / "run").exists()

@@ -61,11 +61,7 @@ def resolve_strategy(strategy="auto"):
     import tensorflow as tf
 
     if strategy == "multiworker":
-        from dlcourse.train import keras_20585
-
-        multiworker = tf.distribute.MultiWorkerMirroredStrategy()
-        keras_20585.apply(multiworker)
-        return multiworker
+        return _multiworker_strategy()
     if strategy == "tpu":
         return _connect_tpu()
     if strategy == "mirrored":
@@ -83,6 +79,28 @@ def resolve_strategy(strategy="auto"):
     return tf.distribute.get_strategy()
 
 
+_MULTIWORKER = []  # the process's one MultiWorkerMirroredStrategy: collectives are configured once
+
+
+def _multiworker_strategy():
+    import tensorflow as tf
+
+    from dlcourse.train import keras_20585
+
+    if not _MULTIWORKER:
+        try:
+            _MULTIWORKER.append(tf.distribute.MultiWorkerMirroredStrategy())
+        except RuntimeError as error:
+            if "program startup" not in str(error):
+                raise
+            raise RuntimeError(
+                "strategy 'multiworker': TensorFlow must set up its collective operations before it runs anything; "
+                "call dlcourse.train.devices.resolve_strategy('multiworker') at the start of the program, before "
+                "loading data or building models (later calls return the same strategy)") from None
+    keras_20585.apply(_MULTIWORKER[0])
+    return _MULTIWORKER[0]
+
+
 def strategy_device_kind(strategy) -> str:
     """``"TPU"``, ``"GPU"`` or ``"CPU"``: what the strategy computes on."""
     import tensorflow as tf
@@ -97,10 +115,16 @@ def strategy_device_kind(strategy) -> str:
 
 
 def resolve_jit_compile(jit_compile="auto", strategy=None) -> bool:
-    """Whether to compile with XLA: ``"auto"`` picks it on GPU and TPU, never on CPU."""
+    """Whether to compile with XLA: ``"auto"`` picks it on GPU and TPU, never on CPU, under TensorFlow.
+    Under Keras' JAX backend ``"auto"`` is always True: JAX compiles every step with XLA (``jax.jit``),
+    and without it a step runs op by op; TensorFlow's CPU slowdown with XLA does not apply there."""
     if jit_compile not in JIT_CHOICES:
         raise ValueError(f"jit_compile must be 'auto', True or False; got {jit_compile!r}")
     if jit_compile != "auto":
         return bool(jit_compile)
+    import keras
+
+    if keras.backend.backend() == "jax":
+        return True
     strategy = resolve_strategy("default") if strategy is None else strategy
     return strategy_device_kind(strategy) in ("GPU", "TPU")
