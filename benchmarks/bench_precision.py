@@ -26,7 +26,7 @@ REPO = HERE.parent
 # model -> (image size, batch): MNIST's 28x28 digits, zero-padded to 32x32 for ResNet-18
 MODELS = {"notes_cnn": (28, 128), "small_cnn": (28, 128), "resnet18": (32, 32)}
 SETTINGS = {  # (quick?, oneDNN?) -> models, steps per round, rounds
-    (False, True): (("notes_cnn", "small_cnn", "resnet18"), 10, 5),
+    (False, True): (("notes_cnn", "small_cnn", "resnet18"), 10, 7),
     (False, False): (("notes_cnn",), 2, 3),
     (True, True): (("notes_cnn",), 2, 2),
     (True, False): (("notes_cnn",), 1, 2),
