@@ -128,7 +128,12 @@ def run(args) -> int:
     scores = ", ".join(f"test {k} {v:.4f}" for k, v in result.test.items()) or ", ".join(
         f"{k.replace('_', ' ')} {v[-1]:.4f}" for k, v in result.history.items() if k.startswith("val_")
     )
-    print(f"{scores}{', ' if scores else ''}{result.seconds:.1f} s of training; files in {run_dir}")
+    where = run_dir
+    if config.strategy == "multiworker":
+        from dlcourse.train.multiworker import is_chief
+
+        where = run_dir if is_chief() else f"{run_dir} (written by the chief; this worker's copy was temporary)"
+    print(f"{scores}{', ' if scores else ''}{result.seconds:.1f} s of training; files in {where}")
     return 0
 
 
