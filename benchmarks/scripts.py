@@ -85,6 +85,20 @@ def recipes(quick: bool) -> dict:
                      "value": f"{ratio:.2f}x"}}
 
 
+# ---------------------------------------------------------------------------------------------- precision
+
+
+@register("precision", "Training throughput in float32 vs mixed bfloat16 (`--precision mixed_bfloat16`) on MNIST "
+          "batches: the notes' CNN and small_cnn (batch 128), ResNet-18 (32x32, batch 32), median images/s over "
+          "interleaved rounds; then the notes' CNN again with oneDNN off (TF_ENABLE_ONEDNN_OPTS=0), each setting "
+          "in a fresh process", "python -m benchmarks precision", script="bench_precision.py")
+def precision(quick: bool) -> dict:
+    sys.path.insert(0, str(HERE))
+    import bench_precision
+
+    return bench_precision.result(quick)
+
+
 # ---------------------------------------------------------------------------------------------- standalone scripts
 
 

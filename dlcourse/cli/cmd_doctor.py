@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import os
 
+import sys
+
 from dlcourse.cli.common import add_data_arguments, load_data_from_args
+from dlcourse.train.precision import PRECISIONS
 
 
 def add_parser(subparsers):
@@ -22,6 +25,10 @@ def add_parser(subparsers):
     parser.add_argument("--epochs", type=int, default=None, help="epochs of the final run (step 5)")
     parser.add_argument("--lr", type=float, default=None, help="skip the range test's suggestion and use this rate")
     parser.add_argument("--seed", type=int, default=0, help="(default: 0)")
+    parser.add_argument("--precision", choices=PRECISIONS, default="auto",
+                        help="the precision you mean to train in (dlcourse train --precision): the doctor warns where "
+                        "it would be slow here, e.g. bfloat16 without oneDNN or on a CPU without native bfloat16 "
+                        "(the checklist itself trains in float32; default: auto)")
     parser.set_defaults(run=run)
 
 
@@ -29,6 +36,7 @@ def run(args) -> int:
     from dlcourse.checklist import ChecklistConfig, run_checklist
     from dlcourse.models import model_entry
 
+    warn_about_precision(args.precision)
     model_entry(args.model)  # an unknown name fails here, before any data is loaded
     overrides = {"seed": args.seed, "learning_rate": args.lr}
     if args.epochs is not None:
@@ -41,3 +49,13 @@ def run(args) -> int:
     print(report.format())
     print(f"Report and plots in {out}/ (report.json, lr_range.png, tiny_sample.png, learning_curves.png)")
     return 0 if report.verdict != "fail" else 1
+
+
+def warn_about_precision(requested: str) -> str | None:
+    """Print one warning line (stderr) where bfloat16 would be slow here; returns it."""
+    from dlcourse.train.precision import precision_warning
+
+    line = precision_warning(requested)
+    if line:
+        print(f"dlcourse doctor: warning: {line}", file=sys.stderr)
+    return line

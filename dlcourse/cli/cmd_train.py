@@ -85,6 +85,13 @@ def run(args) -> int:
         name = args.model
         config = train_config_from_args(args)
     entry = model_entry(name)  # an unknown name fails here, before any data is loaded
+    if config.strategy == "multiworker":
+        from dlcourse.train.multiworker import read_tf_config
+
+        read_tf_config()  # a missing or malformed TF_CONFIG fails here, before any data is loaded
+        from dlcourse.train.devices import resolve_strategy
+
+        resolve_strategy("multiworker")  # before TensorFlow runs anything (fit gets this same strategy)
     if not args.config:
         model_args = parse_model_args(getattr(args, "model_arg", []), entry.builder)
     weights, transfer = getattr(args, "weights", None), getattr(args, "transfer", None)
@@ -121,7 +128,12 @@ def run(args) -> int:
     scores = ", ".join(f"test {k} {v:.4f}" for k, v in result.test.items()) or ", ".join(
         f"{k.replace('_', ' ')} {v[-1]:.4f}" for k, v in result.history.items() if k.startswith("val_")
     )
-    print(f"{scores}{', ' if scores else ''}{result.seconds:.1f} s of training; files in {run_dir}")
+    where = run_dir
+    if config.strategy == "multiworker":
+        from dlcourse.train.multiworker import is_chief
+
+        where = run_dir if is_chief() else f"{run_dir} (written by the chief; this worker's copy was temporary)"
+    print(f"{scores}{', ' if scores else ''}{result.seconds:.1f} s of training; files in {where}")
     return 0
 
 

@@ -7,6 +7,7 @@ import dataclasses
 from dlcourse.data import MAX_IMAGE_SIZE, list_datasets
 from dlcourse.train.config import OPTIMIZERS, SCHEDULES, TrainConfig
 from dlcourse.train.devices import STRATEGIES
+from dlcourse.train.precision import PRECISIONS
 
 _JIT = {"auto": "auto", "on": True, "off": False}
 
@@ -35,7 +36,12 @@ def add_training_arguments(parser):
     parser.add_argument("--lr", type=float, default=defaults.learning_rate, help=f"peak learning rate (default: {defaults.learning_rate})")
     parser.add_argument("--schedule", default=defaults.schedule, help=f"one of {', '.join(SCHEDULES)} (default: {defaults.schedule})")
     parser.add_argument("--jit", choices=sorted(_JIT), default="auto", help="XLA compilation: auto picks it on GPU/TPU only")
-    parser.add_argument("--strategy", default=defaults.strategy, help=f"distribution strategy: one of {', '.join(STRATEGIES)} (default: {defaults.strategy})")
+    parser.add_argument("--strategy", default=defaults.strategy, help=f"distribution strategy: one of {', '.join(STRATEGIES)} "
+                        f"(default: {defaults.strategy}); multiworker reads the cluster from TF_CONFIG")
+    parser.add_argument("--precision", choices=PRECISIONS, default=defaults.precision,
+                        help="compute in float32, or mixed bfloat16/float16 with float32 weights (float16 with loss "
+                        "scaling); auto picks bfloat16 where the hardware computes it natively (a CPU with "
+                        f"avx512_bf16 or amx_bf16 under oneDNN, a TPU, an Ampere+ GPU) (default: {defaults.precision})")
     parser.add_argument("--seed", type=int, default=defaults.seed, help=f"(default: {defaults.seed})")
     parser.add_argument("--patience", type=int, default=defaults.early_stopping_patience,
                         help=f"early-stopping patience in epochs, 0 for none (default: {defaults.early_stopping_patience})")
@@ -109,6 +115,7 @@ def train_config_from_args(args) -> TrainConfig:
         schedule=args.schedule,
         jit_compile=_JIT[args.jit],
         strategy=args.strategy,
+        precision=args.precision,
         seed=args.seed,
         early_stopping_patience=args.patience or None,
         tensorboard=not args.no_tensorboard,

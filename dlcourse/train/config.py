@@ -21,6 +21,7 @@ from dlcourse.checks import (
 )
 from dlcourse.optim.names import OPTIMIZERS, SCHEDULES, SGD_MOMENTUM  # noqa: F401  (their one home)
 from dlcourse.train.devices import JIT_CHOICES, STRATEGIES
+from dlcourse.train.precision import PRECISIONS
 
 
 @dataclass(frozen=True)
@@ -45,6 +46,10 @@ class TrainConfig:
     means the model's reference settings: a model class may carry ``optimizer_args`` (the GANs carry
     the DCGAN recipe's Adam ``beta_1 = 0.5``), applied when the optimiser is ``adam`` or ``adamw``;
     ``{}`` means Keras' defaults. `fit` records the arguments it used in ``config.json``.
+
+    ``precision`` is ``"float32"``, ``"mixed_bfloat16"``, ``"mixed_float16"`` (with loss scaling) or
+    ``"auto"`` (bfloat16 where the hardware computes it natively and fast, `dlcourse.train.precision`);
+    `fit` records the precision it resolved to, and a resumed run must use the same.
     """
 
     epochs: int | None = None
@@ -63,6 +68,7 @@ class TrainConfig:
     tensorboard: bool = True
     verbose: object = "auto"
     optimizer_args: dict | None = None
+    precision: str = "float32"
 
     def __post_init__(self):
         if self.epochs is not None:
@@ -79,6 +85,7 @@ class TrainConfig:
             check_positive_int("early_stopping_patience", self.early_stopping_patience)
         check_choice("jit_compile", self.jit_compile, JIT_CHOICES)
         check_choice("strategy", self.strategy, STRATEGIES)
+        check_choice("precision", self.precision, PRECISIONS)
         if self.seed is not None:
             check_int("seed", self.seed, minimum=0)
         if self.optimizer_args is not None and not (

@@ -13,7 +13,9 @@ Example:
 
 from __future__ import annotations
 
-STRATEGIES = ("auto", "default", "mirrored", "tpu", "one_device")
+import sys
+
+STRATEGIES = ("auto", "default", "mirrored", "multiworker", "tpu", "one_device")
 JIT_CHOICES = ("auto", True, False)
 
 
@@ -41,13 +43,25 @@ def resolve_strategy(strategy="auto"):
 
     ``"auto"``: TPUStrategy when a TPU is attached, MirroredStrategy over several GPUs, the default
     strategy otherwise. ``"default"``, ``"mirrored"``, ``"tpu"`` and ``"one_device"`` force one.
+    ``"multiworker"``: MultiWorkerMirroredStrategy over the machines ``TF_CONFIG`` names
+    (`dlcourse.train.multiworker`), with the workaround for Keras' fit under it (`keras_20585`).
     """
+    if not isinstance(strategy, str) or strategy not in STRATEGIES:
+        tf = sys.modules.get("tensorflow")  # a Strategy object means TensorFlow is already imported
+        if tf is not None and isinstance(strategy, tf.distribute.Strategy):
+            from dlcourse.train import keras_20585
+
+            keras_20585.apply(strategy)
+            return strategy
+        raise ValueError(f"strategy must be one of {STRATEGIES} or a tf.distribute.Strategy; got {strategy!r}")
+    if strategy == "multiworker":
+        from dlcourse.train.multiworker import read_tf_config
+
+        read_tf_config()  # a clear error before TensorFlow tries to connect
     import tensorflow as tf
 
-    if isinstance(strategy, tf.distribute.Strategy):
-        return strategy
-    if strategy not in STRATEGIES:
-        raise ValueError(f"strategy must be one of {STRATEGIES} or a tf.distribute.Strategy; got {strategy!r}")
+    if strategy == "multiworker":
+        return _multiworker_strategy()
     if strategy == "tpu":
         return _connect_tpu()
     if strategy == "mirrored":
@@ -65,6 +79,28 @@ def resolve_strategy(strategy="auto"):
     return tf.distribute.get_strategy()
 
 
+_MULTIWORKER = []  # the process's one MultiWorkerMirroredStrategy: collectives are configured once
+
+
+def _multiworker_strategy():
+    import tensorflow as tf
+
+    from dlcourse.train import keras_20585
+
+    if not _MULTIWORKER:
+        try:
+            _MULTIWORKER.append(tf.distribute.MultiWorkerMirroredStrategy())
+        except RuntimeError as error:
+            if "program startup" not in str(error):
+                raise
+            raise RuntimeError(
+                "strategy 'multiworker': TensorFlow must set up its collective operations before it runs anything; "
+                "call dlcourse.train.devices.resolve_strategy('multiworker') at the start of the program, before "
+                "loading data or building models (later calls return the same strategy)") from None
+    keras_20585.apply(_MULTIWORKER[0])
+    return _MULTIWORKER[0]
+
+
 def strategy_device_kind(strategy) -> str:
     """``"TPU"``, ``"GPU"`` or ``"CPU"``: what the strategy computes on."""
     import tensorflow as tf
@@ -79,10 +115,16 @@ def strategy_device_kind(strategy) -> str:
 
 
 def resolve_jit_compile(jit_compile="auto", strategy=None) -> bool:
-    """Whether to compile with XLA: ``"auto"`` picks it on GPU and TPU, never on CPU."""
+    """Whether to compile with XLA: ``"auto"`` picks it on GPU and TPU, never on CPU, under TensorFlow.
+    Under Keras' JAX backend ``"auto"`` is always True: JAX compiles every step with XLA (``jax.jit``),
+    and without it a step runs op by op; TensorFlow's CPU slowdown with XLA does not apply there."""
     if jit_compile not in JIT_CHOICES:
         raise ValueError(f"jit_compile must be 'auto', True or False; got {jit_compile!r}")
     if jit_compile != "auto":
         return bool(jit_compile)
+    import keras
+
+    if keras.backend.backend() == "jax":
+        return True
     strategy = resolve_strategy("default") if strategy is None else strategy
     return strategy_device_kind(strategy) in ("GPU", "TPU")

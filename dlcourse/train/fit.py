@@ -74,8 +74,13 @@ def make_optimizer(config: TrainConfig, steps_per_epoch: int):
 
     total_steps = max(1, config.resolve_epochs(steps_per_epoch) * steps_per_epoch)
     schedule = make_schedule(config.schedule, config.learning_rate, total_steps, config.warmup_fraction)
-    return named_optimizer(config.optimizer, schedule, weight_decay=config.weight_decay,
-                           **(config.optimizer_args or {}))
+    optimizer = named_optimizer(config.optimizer, schedule, weight_decay=config.weight_decay,
+                                **(config.optimizer_args or {}))
+    if config.precision == "mixed_float16":  # float16's small range: scale the loss, unscale the gradients
+        import keras
+
+        optimizer = keras.optimizers.LossScaleOptimizer(optimizer)
+    return optimizer
 
 
 REFERENCE_ARGS_OPTIMIZERS = ("adam", "adamw")  # a model's `optimizer_args` are Adam's (beta_1 ...)
@@ -171,13 +176,16 @@ def fit(model, data, config: TrainConfig | None = None, *, task: str | None = No
     data = _check_data(data, validation_data, task or _declared_task(model))
     if run_dir is None:
         return _train(model, data, config, task, None, validation_data, model_args or {}, callbacks, record)
-    run = RunDirectory(run_dir)
-    with run.lock():
-        if overwrite:
-            moved = run.archive()
-            if moved:
-                print(f"The earlier run in {run.path} was moved to {moved}")
-        return _train(model, data, config, task, run, validation_data, model_args or {}, callbacks, record)
+    from dlcourse.train.multiworker import this_workers_run_dir
+
+    with this_workers_run_dir(run_dir, config.strategy, overwrite) as own_dir:  # only the chief writes run_dir
+        run = RunDirectory(own_dir)
+        with run.lock():
+            if overwrite:
+                moved = run.archive()
+                if moved:
+                    print(f"The earlier run in {run.path} was moved to {moved}")
+            return _train(model, data, config, task, run, validation_data, model_args or {}, callbacks, record)
 
 
 def _declared_task(model) -> str | None:
@@ -257,7 +265,8 @@ def _compare(old: dict, new: dict, path: str) -> None:
     keep = lambda record: {  # noqa: E731
         "model": record.get("model"), "task": record.get("task"),
         "data": {k: v for k, v in (record.get("data") or {}).items() if k != "source"},  # where, not what
-        "settings": {"optimizer_args": {},  # runs recorded before the setting existed used Keras' defaults
+        # runs recorded before a setting existed used Keras' defaults and float32
+        "settings": {"optimizer_args": {}, "precision": "float32",
                      **{k: v for k, v in record.get("settings", {}).items()
                         if k not in COSMETIC_SETTINGS + ("epochs",)}},
     }
@@ -273,6 +282,7 @@ def _train(model, data, config, task_name, run, validation_data, model_args, cal
     import keras
 
     from dlcourse.train.devices import resolve_jit_compile, resolve_strategy
+    from dlcourse.train.precision import build_in_precision, resolve_precision
     from dlcourse.train.recorder import RunRecorder
 
     if config.seed is not None:
@@ -280,7 +290,8 @@ def _train(model, data, config, task_name, run, validation_data, model_args, cal
     is_image_data = isinstance(data, ImageData)
     strategy = resolve_strategy(config.strategy)
     name = model if isinstance(model, str) else None
-    built = _build(model, data, strategy, model_args)
+    precision = resolve_precision(config.precision, strategy)
+    built = build_in_precision(lambda: _build(model, data, strategy, model_args), precision)
     task = task_of(built, name=name, task=task_name)
     if is_image_data:
         check_model_fits_data(built, data, task)
@@ -289,7 +300,7 @@ def _train(model, data, config, task_name, run, validation_data, model_args, cal
         steps_per_epoch = int(data.cardinality())
         if steps_per_epoch < 1:
             raise ValueError("data: a tf.data.Dataset of known, finite length is needed (dataset.cardinality())")
-    config = dataclasses.replace(config, epochs=config.resolve_epochs(steps_per_epoch),
+    config = dataclasses.replace(config, epochs=config.resolve_epochs(steps_per_epoch), precision=precision,
                                  optimizer_args=resolve_optimizer_args(config, built))
     jit = resolve_jit_compile(config.jit_compile, strategy)
     new_record = {
