@@ -253,3 +253,14 @@ def test_fit_on_jax_resumes_and_data_parallel_splits_batches(tmp_path):
     assert parallel["accuracy"] > 0.5, parallel
     assert out["uneven_error"] == ("data: keras.distribution splits every batch over 2 devices, so these must be "
                                    "multiples of 2: batch_size 63")
+
+
+def test_readme_states_what_was_checked():
+    text = (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
+    section = " ".join(text[text.index("### On Keras' JAX backend"):text.index("## The training toolkit")].split())
+    both = [name for name in list_models() if "jax" in model_entry(name).backends]
+    assert f"All {len(both)} models written in Keras layers" in section
+    assert f"{len(CHECKED)} models are built small on TensorFlow" in section
+    assert f"The {len(COVERED)} big ones" in section
+    assert f"The five GANs ({', '.join(f'`{n}`' for n in ('gan', 'dcgan', 'cgan', 'wgan_gp', 'cyclegan'))})" in section
+    assert len(TF_ONLY) == 5
