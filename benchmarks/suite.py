@@ -83,6 +83,7 @@ def _load_registry():
     """Imports the modules that register benchmarks (keras-free at import time)."""
     importlib.import_module("benchmarks.throughput")
     importlib.import_module("benchmarks.scripts")
+    importlib.import_module("benchmarks.backends")
 
 
 # ---------------------------------------------------------------------------------------------- machine

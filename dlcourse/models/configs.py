@@ -19,10 +19,15 @@ Example:
 
 from __future__ import annotations
 
-from dlcourse.models.registry import FeatureOutput, ModelEntry
+from dlcourse.models.registry import KERAS_BACKENDS, FeatureOutput, ModelEntry
 
 IMAGENET_SHAPE = (224, 224, 3)  # the zoo's default input: ImageNet crops
 ZOO_MIN_SIZE = 32  # five stride-2 steps: 32 -> 1 (ResNet, VGG, DenseNet, MobileNets, GoogLeNet)
+# Keras layers and keras.ops only: TensorFlow and JAX (tests/test_backend_jax.py builds, compares and trains
+# each family on JAX). The GANs' two-player train_step takes gradients with tf.GradientTape: TensorFlow only.
+ANY_BACKEND = KERAS_BACKENDS
+TAPE_ONLY = ("tensorflow",)
+TAPE_REASON = "its train_step takes gradients with tf.GradientTape (dlcourse/models/generative/base.py)"
 
 
 def _pyramid(layers: dict, first_level: int = 2) -> dict:
@@ -33,15 +38,15 @@ def _pyramid(layers: dict, first_level: int = 2) -> dict:
 # --- the notes' first models (dlcourse/models/perceptrons.py, notes.py) ---------------------------
 BASICS = {
     "perceptron": ModelEntry(
-        name="perceptron", family="basics", module="perceptrons", default_input_shape=(2,),
+        backends=ANY_BACKEND, name="perceptron", family="basics", module="perceptrons", default_input_shape=(2,),
         reference="Rosenblatt (1958): inputs + 1 weights", params=3, macs=2,
     ),
     "mlp": ModelEntry(
-        name="mlp", family="basics", module="perceptrons", default_input_shape=(28, 28, 1),
+        backends=ANY_BACKEND, name="mlp", family="basics", module="perceptrons", default_input_shape=(28, 28, 1),
         reference="an MLP 784-128-10: 784 x 128 + 128 + 128 x 10 + 10 = 101,770", params=101_770, macs=101_632,
     ),
     "notes_cnn": ModelEntry(  # no feature outputs: its valid convs do not divide the input evenly
-        name="notes_cnn", family="basics", module="notes", default_input_shape=(28, 28, 1),
+        backends=ANY_BACKEND, name="notes_cnn", family="basics", module="notes", default_input_shape=(28, 28, 1),
         min_size=18,  # 18 -> 16 -> 8 -> 6 -> 3 -> 1: the smallest input the three 3x3 convs fit
         reference="the notes' Sequential CNN: 93,322", params=93_322, macs=2_794_240,
     ),
@@ -51,7 +56,7 @@ BASICS = {
 # --- AlexNet (dlcourse/models/alexnets.py) ---------------------------------------------------------
 ALEXNET = {
     "alexnet": ModelEntry(
-        name="alexnet", family="alexnet", module="alexnets", default_input_shape=IMAGENET_SHAPE,
+        backends=ANY_BACKEND, name="alexnet", family="alexnet", module="alexnets", default_input_shape=IMAGENET_SHAPE,
         min_size=63,  # the smallest input whose third max-pool still has a 1x1 output
         reference="the paper's filters on one GPU: 62,378,344 (groups=2, its two GPUs: 60,965,224)", params=62_378_344, macs=1_135_256_096,
     ),
@@ -62,7 +67,7 @@ ALEXNET = {
 def _vgg(name, convs, params, macs, reference, *, batch_norm=False, keras_twin=None, reference_params=None,
          reference_macs=None):
     return ModelEntry(
-        name=name, family="vgg", module="vgg", default_input_shape=IMAGENET_SHAPE, min_size=ZOO_MIN_SIZE,
+        backends=ANY_BACKEND, name=name, family="vgg", module="vgg", default_input_shape=IMAGENET_SHAPE, min_size=ZOO_MIN_SIZE,
         reference=reference, params=params, macs=macs, reference_params=reference_params,
         reference_macs=reference_macs, keras_twin=keras_twin, preprocessing="caffe" if keras_twin else None,
         feature_outputs=_pyramid([f"block{i}_pool" for i in range(1, 6)], first_level=1),
@@ -92,7 +97,7 @@ VGG = {
 # --- GoogLeNet (dlcourse/models/inception.py) ------------------------------------------------------
 INCEPTION = {
     "googlenet": ModelEntry(
-        name="googlenet", family="inception", module="inception", default_input_shape=IMAGENET_SHAPE,
+        backends=ANY_BACKEND, name="googlenet", family="inception", module="inception", default_input_shape=IMAGENET_SHAPE,
         min_size=ZOO_MIN_SIZE, reference="torchvision googlenet: 6,624,904 + 380,928 (5x5) trainable",
         params=7_020_392, macs=1_582_671_872, reference_params=6_624_904 + 380_928,
         feature_outputs=_pyramid(["conv2_relu", "inception3b_concat", "inception4e_concat", "inception5b_concat"]),
@@ -104,7 +109,7 @@ INCEPTION = {
 def _resnet(name, block, stages, use_bias, params, macs, reference, *, family="resnet", keras_twin=None,
             reference_params=None, reference_macs=None):
     return ModelEntry(
-        name=name, family=family, module="resnet", default_input_shape=IMAGENET_SHAPE, min_size=ZOO_MIN_SIZE,
+        backends=ANY_BACKEND, name=name, family=family, module="resnet", default_input_shape=IMAGENET_SHAPE, min_size=ZOO_MIN_SIZE,
         reference=reference, params=params, macs=macs, reference_params=reference_params,
         reference_macs=reference_macs, keras_twin=keras_twin, preprocessing="caffe" if keras_twin else None,
         feature_outputs=_pyramid([f"conv{i}_block{n}_out" for i, n in enumerate(stages, start=2)]),
@@ -137,7 +142,7 @@ RESNET = {
 # --- DenseNet-BC (dlcourse/models/densenet.py): dense layers per block, Huang et al. Table 1 -------
 def _densenet(name, blocks, keras_twin, params, macs):
     return ModelEntry(
-        name=name, family="densenet", module="densenet", default_input_shape=IMAGENET_SHAPE,
+        backends=ANY_BACKEND, name=name, family="densenet", module="densenet", default_input_shape=IMAGENET_SHAPE,
         min_size=ZOO_MIN_SIZE, reference=f"keras.applications.{keras_twin}: {params:,}", params=params,
         macs=macs, keras_twin=keras_twin, preprocessing="torch",
         # the last dense layer of blocks 2-4 (before each transition), then the final BN-ReLU
@@ -156,14 +161,14 @@ DENSENET = {
 # --- MobileNet v1 and v2 (dlcourse/models/mobilenets.py) -------------------------------------------
 MOBILENET = {
     "mobilenet": ModelEntry(
-        name="mobilenet", family="mobilenet", module="mobilenets", default_input_shape=IMAGENET_SHAPE,
+        backends=ANY_BACKEND, name="mobilenet", family="mobilenet", module="mobilenets", default_input_shape=IMAGENET_SHAPE,
         min_size=ZOO_MIN_SIZE, reference="keras.applications.MobileNet: 4,253,864; Howard et al.: 569M MACs",
         params=4_253_864, macs=568_740_352, reference_macs=569e6, keras_twin="MobileNet", preprocessing="tf",
         # the last separable conv before each stride-2 one, then the last (block13)
         feature_outputs=_pyramid([f"block{i}_pw_relu6" for i in (3, 5, 11, 13)]),
     ),
     "mobilenet_v2": ModelEntry(
-        name="mobilenet_v2", family="mobilenet", module="mobilenets", default_input_shape=IMAGENET_SHAPE,
+        backends=ANY_BACKEND, name="mobilenet_v2", family="mobilenet", module="mobilenets", default_input_shape=IMAGENET_SHAPE,
         min_size=ZOO_MIN_SIZE, reference="keras.applications.MobileNetV2: 3,538,984; Sandler et al.: 300M MACs",
         params=3_538_984, macs=300_774_272, reference_macs=300e6, keras_twin="MobileNetV2", preprocessing="tf",
         # the last inverted residual before each stride-2 one, then the 1x1 conv to 1280 channels
@@ -177,7 +182,7 @@ MOBILENET = {
 # ViT-Ti/S/B/L-16 and distilled DeiT-Ti/S/B are builders in `sequence.vit` (``vit_base16()``), not rows
 # here: at 224x224 each would be built, trained and saved by the registry-wide tests (5.7M-304M parameters).
 def _rows(name, module, params, macs, reference):
-    return ModelEntry(name=name, family="sequence", module=f"sequence.{module}", default_input_shape=(28, 28, 1),
+    return ModelEntry(backends=ANY_BACKEND, name=name, family="sequence", module=f"sequence.{module}", default_input_shape=(28, 28, 1),
                       reference=reference, params=params, macs=macs)
 
 
@@ -188,12 +193,12 @@ SEQUENCE = {
     "attention_rows": _rows("attention_rows", "transformer", 37_898, 1_068_672,
                             "one pre-norm encoder block (Vaswani et al. 2017) over 28 rows"),
     "vit_tiny_digits": ModelEntry(
-        name="vit_tiny_digits", family="vit", module="sequence.vit", default_input_shape=(28, 28, 1), min_size=7,
+        backends=ANY_BACKEND, name="vit_tiny_digits", family="vit", module="sequence.vit", default_input_shape=(28, 28, 1), min_size=7,
         reference="keras-hub ViTBackbone(28x28x1, patch 7, 2 layers, 4 heads, D 64, MLP 128) + head: 72,074",
         params=72_074, macs=1_238_912,
     ),
     "deit_tiny_digits": ModelEntry(
-        name="deit_tiny_digits", family="vit", module="sequence.vit", default_input_shape=(28, 28, 1), min_size=7,
+        backends=ANY_BACKEND, name="deit_tiny_digits", family="vit", module="sequence.vit", default_input_shape=(28, 28, 1), min_size=7,
         reference="vit_tiny_digits with DeiT's distillation token and head_dist (Touvron et al. 2021), "
                   "heads averaged: 72,852",
         params=72_852, macs=1_314_048,
@@ -205,9 +210,10 @@ SEQUENCE = {
 # Trained as they are (task "generation": each overrides compute_loss or train_step); default input
 # 8x8x1, scikit-learn's digits at their own size; params are count_params() at that input, both
 # players together for the GANs. Their measured scores: README's "Generative models" section.
-def _generative(name, module, params, reference, min_size=1):
+def _generative(name, module, params, reference, min_size=1, backends=ANY_BACKEND):
     return ModelEntry(name=name, family="generative", module=f"generative.{module}", task="generation",
-                      default_input_shape=(8, 8, 1), min_size=min_size, reference=reference, params=params)
+                      default_input_shape=(8, 8, 1), min_size=min_size, reference=reference, params=params,
+                      backends=backends, backend_reason=None if backends == ANY_BACKEND else TAPE_REASON)
 
 
 GENERATIVE = {
@@ -221,12 +227,15 @@ GENERATIVE = {
                                          "denoising AE 64-128-32-128-64, noise 0.5 clipped (Vincent et al. "
                                          "2008; Chollet 2016)"),
     "vae": _generative("vae", "vae", 17_476, "MLP VAE 64-128-2 (Kingma & Welling 2014)"),
-    "gan": _generative("gan", "gans", 35_393, "MLP GAN: G 26,944 + D 8,449 (Goodfellow et al. 2014)"),
-    "dcgan": _generative("dcgan", "gans", 76_258, "DCGAN, conv G and D (Radford et al. 2016)", min_size=4),
-    "cgan": _generative("cgan", "gans", 37_953, "conditional MLP GAN (Mirza & Osindero 2014)"),
-    "wgan_gp": _generative("wgan_gp", "gans", 35_393, "WGAN-GP, n_critic 5, lambda 10 (Gulrajani et al. 2017)"),
+    "gan": _generative("gan", "gans", 35_393, "MLP GAN: G 26,944 + D 8,449 (Goodfellow et al. 2014)",
+                       backends=TAPE_ONLY),
+    "dcgan": _generative("dcgan", "gans", 76_258, "DCGAN, conv G and D (Radford et al. 2016)", min_size=4,
+                         backends=TAPE_ONLY),
+    "cgan": _generative("cgan", "gans", 37_953, "conditional MLP GAN (Mirza & Osindero 2014)", backends=TAPE_ONLY),
+    "wgan_gp": _generative("wgan_gp", "gans", 35_393, "WGAN-GP, n_critic 5, lambda 10 (Gulrajani et al. 2017)",
+                           backends=TAPE_ONLY),
     "cyclegan": _generative("cyclegan", "cyclegan", 20_932, "small CycleGAN, 2 G + 2 PatchGAN D (Zhu et al. 2017)",
-                            min_size=2),
+                            min_size=2, backends=TAPE_ONLY),
 }
 
 
@@ -235,7 +244,7 @@ GENERATIVE = {
 # the paper's valid 572x572x1 -> 388x388x2 network. The *_small rows train on 64x64 shapes on a CPU.
 def _segmentation(name, module, default_input_shape, min_size, params, reference, *, reference_params=None):
     return ModelEntry(
-        name=name, family=module.split(".")[-1], module=module, task="segmentation",
+        backends=ANY_BACKEND, name=name, family=module.split(".")[-1], module=module, task="segmentation",
         default_input_shape=default_input_shape, min_size=min_size, params=params,
         reference_params=reference_params, reference=reference,
     )
@@ -260,7 +269,7 @@ SEGMENTATION = {
     "unet": _segmentation("unet", "segmentation.unet", (572, 572, 1), 188, 31_030_658,
                           "Ronneberger et al. 2015: 572x572x1 -> 388x388x2, 31,030,658"),
     "vgg_small": ModelEntry(  # the small FCNs' encoder: a classifier too, with VGG16's pool1-pool5 as P1-P5
-        name="vgg_small", family="small", module="segmentation.vgg_small", default_input_shape=(64, 64, 3),
+        backends=ANY_BACKEND, name="vgg_small", family="small", module="segmentation.vgg_small", default_input_shape=(64, 64, 3),
         min_size=32, reference="VGG-style conv-BN-ReLU blocks (16-32-64-128-128; 1, 1, 2, 2, 2 convs)",
         params=580_474, macs=39_519_488, feature_outputs=_pyramid([f"block{i}_pool" for i in range(1, 6)], first_level=1),
     ),
@@ -272,7 +281,7 @@ SEGMENTATION = {
 # --- the transfer-learning lessons' small backbone (dlcourse/models/small.py) ----------------------
 SMALL = {
     "small_cnn": ModelEntry(
-        name="small_cnn", family="small", module="small", default_input_shape=(28, 28, 1),
+        backends=ANY_BACKEND, name="small_cnn", family="small", module="small", default_input_shape=(28, 28, 1),
         min_size=8,  # three 2x2 max-pools: 8 -> 1
         reference="the course's conv-BN-ReLU-pool x3 (16-32-64): 24,282", params=24_282, macs=1_919_872,
         feature_outputs=_pyramid([f"block{i}_pool" for i in (1, 2, 3)], first_level=1),
@@ -285,17 +294,17 @@ SMALL = {
 # configuration (S = 7, B = 2, C = 20 for the paper's networks; resnet18 at P4, C = 3 for the small one).
 DETECTION = {
     "yolov1": ModelEntry(
-        name="yolov1", family="yolo", module="detection.yolo", default_input_shape=(448, 448, 3), task="detection",
+        backends=ANY_BACKEND, name="yolov1", family="yolo", module="detection.yolo", default_input_shape=(448, 448, 3), task="detection",
         min_size=64, reference="Redmon et al. 2016, Figure 3: 265,680,960 + 4097 S^2(5B+C)",
         params=271_703_550, macs=20_285_153_280,
     ),
     "fast_yolo": ModelEntry(
-        name="fast_yolo", family="yolo", module="detection.yolo", default_input_shape=(448, 448, 3), task="detection",
+        backends=ANY_BACKEND, name="fast_yolo", family="yolo", module="detection.yolo", default_input_shape=(448, 448, 3), task="detection",
         min_size=64, reference="Fast YOLO as darknet's yolo-tiny.cfg: 9 convolutions",
         params=45_089_374, macs=2_418_728_960,
     ),
     "yolov1_small": ModelEntry(
-        name="yolov1_small", family="yolo", module="detection.yolo", default_input_shape=(64, 64, 3),
+        backends=ANY_BACKEND, name="yolov1_small", family="yolo", module="detection.yolo", default_input_shape=(64, 64, 3),
         task="detection", min_size=16, reference="a YOLOv1 head (three 3x3 convs) on small_cnn's P3 (any backbone)",
         params=246_653, macs=25_442_304,
     ),

@@ -19,6 +19,7 @@ from typing import Callable, NamedTuple
 
 TASK_CLASSIFICATION = "classification"
 PREPROCESSING_MODES = (None, "caffe", "torch", "tf")  # keras.applications.imagenet_utils' modes
+KERAS_BACKENDS = ("tensorflow", "jax")  # the Keras backends a model may claim; tests/test_backend_jax.py checks each claim
 
 
 class FeatureOutput(NamedTuple):
@@ -52,6 +53,12 @@ class ModelEntry:
             stride), ...}`` (keras-hub's pyramid levels: ``Pk`` is at stride ``2**k``); see
             `get_backbone`.
         arch: the family builder's arguments for this variant (stages, convs, widths).
+        backends: the Keras backends the model builds and trains on (``KERAS_BACKENDS``):
+            ``("tensorflow", "jax")`` for models written in Keras layers and `keras.ops`;
+            ``("tensorflow",)`` where training needs TensorFlow (a ``train_step`` on
+            ``tf.GradientTape``), and then `backend_reason` says why. A model registered with
+            `register_model` claims TensorFlow only unless it states more.
+        backend_reason: why a model runs on fewer backends than ``KERAS_BACKENDS``.
     """
 
     name: str
@@ -69,6 +76,8 @@ class ModelEntry:
     preprocessing: str | None = None
     feature_outputs: dict = field(default_factory=dict, hash=False)
     arch: dict = field(default_factory=dict, hash=False)
+    backends: tuple = ("tensorflow",)
+    backend_reason: str | None = None
     _builder: Callable | None = field(default=None, repr=False, compare=False)
 
     @property
@@ -77,6 +86,25 @@ class ModelEntry:
         if self._builder is not None:
             return self._builder
         return getattr(importlib.import_module(f"dlcourse.models.{self.module}"), self.name)
+
+    def check_backend(self, backend: str | None = None) -> None:
+        """Raise RuntimeError, before anything is built, when the model does not run on `backend`
+        (by default Keras' current backend, ``keras.config.backend()``).
+
+        Example:
+            >>> model_entry("gan").check_backend("jax")
+            Traceback (most recent call last):
+            ...
+            RuntimeError: gan runs on the Keras backends ('tensorflow',), not 'jax': its train_step takes gradients with tf.GradientTape (dlcourse/models/generative/base.py); run it with KERAS_BACKEND=tensorflow
+        """
+        if backend is None:
+            import keras
+
+            backend = keras.config.backend()
+        if backend not in self.backends:
+            reason = f": {self.backend_reason}" if self.backend_reason else ""
+            raise RuntimeError(f"{self.name} runs on the Keras backends {self.backends}, not {backend!r}{reason}; "
+                               f"run it with KERAS_BACKEND={self.backends[0]}")
 
     @property
     def input_size(self) -> str:

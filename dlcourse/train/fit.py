@@ -15,6 +15,14 @@ metrics and monitored quantity (`dlcourse.train.tasks`); a model that overrides 
 - the first NaN or infinite loss stops training with `TrainingDiverged`; ``best.keras`` keeps the
   best epoch before it.
 
+On Keras' JAX backend (``KERAS_BACKEND=jax``; the data still flows through tf.data) `fit` compiles
+the train step (``jit_compile="auto"`` means True there: uncompiled JAX runs op by op), and a
+registered model that runs on TensorFlow only (its registry entry's ``backends``) is refused before
+anything is built. Data parallelism on JAX is Keras' own: call
+``keras.distribution.set_distribution(keras.distribution.DataParallel())`` before `fit` (the model
+is built inside `fit`, so its variables are replicated and each batch is split over the devices).
+On TensorFlow that setting does nothing, so `fit` warns; use ``strategy=`` there.
+
 Example:
     >>> from dlcourse.data import load_dataset
     >>> data = load_dataset("digits", image_size=8)
@@ -33,6 +41,7 @@ import math
 import os
 import platform
 import time
+import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -171,6 +180,10 @@ def fit(model, data, config: TrainConfig | None = None, *, task: str | None = No
     if unknown:
         raise TypeError(f"unknown training settings {sorted(unknown)}; see TrainConfig")
     config = dataclasses.replace(config or TrainConfig(), **overrides)
+    if isinstance(model, str):
+        from dlcourse.models import model_entry
+
+        model_entry(model).check_backend()  # a TensorFlow-only model on JAX: one line, before anything
     if model_args is not None and not isinstance(model_args, dict):
         raise TypeError(f"model_args must be a dict of builder arguments; got {type(model_args).__name__}")
     data = _check_data(data, validation_data, task or _declared_task(model))
@@ -252,8 +265,42 @@ def _versions(strategy) -> dict:
     import dlcourse
     from dlcourse.train.devices import strategy_device_kind
 
-    return {"dlcourse": dlcourse.__version__, "tensorflow": tf.__version__, "keras": keras.__version__,
-            "python": platform.python_version(), "device": strategy_device_kind(strategy)}
+    versions = {"dlcourse": dlcourse.__version__, "tensorflow": tf.__version__, "keras": keras.__version__,
+                "python": platform.python_version(), "device": strategy_device_kind(strategy),
+                "backend": keras.config.backend()}
+    if versions["backend"] == "jax":
+        import jax
+
+        versions["jax"] = jax.__version__
+    return versions
+
+
+KERAS_DISTRIBUTION_ON_TF = (
+    "keras.distribution is set, but on the TensorFlow backend Keras ignores it (its TensorFlow distribution "
+    "module is a prototype): this run is not distributed by it. Use fit's strategy= (tf.distribute) on "
+    "TensorFlow, or KERAS_BACKEND=jax for keras.distribution"
+)
+
+
+def data_parallel_devices() -> int:
+    """How many devices each batch is split over by `keras.distribution` on JAX; 1 without one."""
+    import keras
+
+    distribution = keras.distribution.distribution() if keras.config.backend() == "jax" else None
+    if distribution is None:
+        return 1
+    mesh, batch_axis = distribution.device_mesh, getattr(distribution, "batch_dim_name", None)
+    return mesh.shape[list(mesh.axis_names).index(batch_axis)] if batch_axis in mesh.axis_names else 1
+
+
+def _check_splits_evenly(data, batch_size: int, devices: int) -> None:
+    """Raise ValueError unless the batches split evenly over `devices` (JAX shards each batch's first axis);
+    the training data's last, smaller batch is dropped, the validation and test sets' is not."""
+    sizes = {"batch_size": batch_size, "validation split": len(data.x_val), "test split": len(data.x_test)}
+    uneven = [f"{what} {size}" for what, size in sizes.items() if size % devices]
+    if uneven:
+        raise ValueError(f"data: keras.distribution splits every batch over {devices} devices, so these must be "
+                         f"multiples of {devices}: {', '.join(uneven)}")
 
 
 def _settings(config: TrainConfig) -> dict:
@@ -285,6 +332,8 @@ def _train(model, data, config, task_name, run, validation_data, model_args, cal
     from dlcourse.train.precision import build_in_precision, resolve_precision
     from dlcourse.train.recorder import RunRecorder
 
+    if keras.config.backend() != "jax" and keras.distribution.distribution() is not None:
+        warnings.warn(KERAS_DISTRIBUTION_ON_TF, stacklevel=3)
     if config.seed is not None:
         keras.utils.set_random_seed(config.seed)
     is_image_data = isinstance(data, ImageData)
@@ -293,16 +342,21 @@ def _train(model, data, config, task_name, run, validation_data, model_args, cal
     precision = resolve_precision(config.precision, strategy)
     built = build_in_precision(lambda: _build(model, data, strategy, model_args), precision)
     task = task_of(built, name=name, task=task_name)
+    split_over = data_parallel_devices()
     if is_image_data:
         check_model_fits_data(built, data, task)
-        steps_per_epoch = math.ceil(len(data.x_train) / config.batch_size)
+        if split_over > 1:
+            _check_splits_evenly(data, config.batch_size, split_over)
+        # split over devices, every batch must divide evenly: the last, smaller batch is dropped
+        steps_per_epoch = (len(data.x_train) // config.batch_size if split_over > 1
+                           else math.ceil(len(data.x_train) / config.batch_size))
     else:
         steps_per_epoch = int(data.cardinality())
         if steps_per_epoch < 1:
             raise ValueError("data: a tf.data.Dataset of known, finite length is needed (dataset.cardinality())")
     config = dataclasses.replace(config, epochs=config.resolve_epochs(steps_per_epoch), precision=precision,
                                  optimizer_args=resolve_optimizer_args(config, built))
-    jit = resolve_jit_compile(config.jit_compile, strategy)
+    jit = resolve_jit_compile(config.jit_compile, strategy)  # "auto": always on JAX, on GPU/TPU under TF
     new_record = {
         "dlcourse_run": RECORD_VERSION, "model": _describe_model(name, model_args, data, built),
         "task": task.name, "data": _describe_data(data), "settings": _settings(config),
@@ -352,7 +406,8 @@ def _train(model, data, config, task_name, run, validation_data, model_args, cal
 
     start = time.perf_counter()
     if is_image_data:
-        train = epoch_batches(data.x_train, data.y_train, config.batch_size, config.seed, initial_epoch, config.epochs)
+        train = epoch_batches(data.x_train, data.y_train, config.batch_size, config.seed, initial_epoch, config.epochs,
+                              drop_remainder=split_over > 1)
         val = data.val_dataset() if has_val else None
     else:
         train, val = data, validation_data
@@ -443,9 +498,10 @@ def _finish(run, model, test, seconds, initial_epoch, jit, recorder, history, ep
         plot_learning_curves(history, run.file("learning_curves.png"), title=model.name)
 
 
-def epoch_batches(x, y, batch_size: int, seed, first_epoch: int, epochs: int):
+def epoch_batches(x, y, batch_size: int, seed, first_epoch: int, epochs: int, drop_remainder: bool = False):
     """Training batches for epochs ``first_epoch .. epochs - 1``, each epoch in its own order drawn
-    from ``(seed, epoch)``: a resumed run sees the batches the uninterrupted run saw."""
+    from ``(seed, epoch)``: a resumed run sees the batches the uninterrupted run saw. With
+    `drop_remainder` each epoch's last, smaller batch is left out."""
     import tensorflow as tf
 
     seed = 0 if seed is None else int(seed)
@@ -455,7 +511,7 @@ def epoch_batches(x, y, batch_size: int, seed, first_epoch: int, epochs: int):
         order = tf.random.experimental.stateless_shuffle(
             tf.range(n, dtype=tf.int64), seed=tf.stack([tf.constant(seed, tf.int64), epoch])
         )
-        return tf.data.Dataset.from_tensor_slices(order).batch(batch_size)
+        return tf.data.Dataset.from_tensor_slices(order).batch(batch_size, drop_remainder=drop_remainder)
 
     indices = tf.data.Dataset.range(first_epoch, epochs).flat_map(one_epoch)
     arrays = tf.data.Dataset.from_tensors((x, y)).repeat()

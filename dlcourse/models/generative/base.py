@@ -23,6 +23,7 @@ class GenerativeModel(keras.Model):
     """
 
     task = "generation"
+    tensorflow_only = False  # True where train_step takes gradients with `gradients` below (the registry says so too)
     PARTS: tuple = ()
     SETTINGS: tuple = ()
 
@@ -48,6 +49,12 @@ class GenerativeModel(keras.Model):
         """Keras' `fit`, after `check_data` on the data (a `tf.data.Dataset`: on its first batch)."""
         from dlcourse.models.generative.common import unpack
 
+        if self.tensorflow_only and keras.config.backend() != "tensorflow":
+            raise RuntimeError(
+                f"{type(self).__name__} trains on the TensorFlow backend only, not {keras.config.backend()!r}: its "
+                "train_step takes gradients with tf.GradientTape (dlcourse/models/generative/base.py); run it "
+                "with KERAS_BACKEND=tensorflow"
+            )
         if hasattr(x, "element_spec") and hasattr(x, "take"):
             for batch in x.take(1):
                 images, labels = unpack(batch)
@@ -73,7 +80,9 @@ class GenerativeModel(keras.Model):
 
 # --- the one place of backend-specific code for the models that train two players ----------------
 # Keras has no backend-neutral way to take gradients inside a custom `train_step` (keras-team/keras-core
-# #691); these two helpers use TensorFlow's GradientTape, so the GANs run on the TensorFlow backend.
+# #691); these two helpers use TensorFlow's GradientTape, so the GANs run on the TensorFlow backend
+# (``tensorflow_only = True``; on JAX `fit` refuses them). A JAX port would be a stateless train_step
+# (keras-io's "customizing what happens in fit() with JAX": `stateless_call` and `jax.value_and_grad`).
 
 def gradients(loss_fn, variables):
     """``(loss, d loss / d variables)`` for the zero-argument function `loss_fn`."""

@@ -58,6 +58,8 @@ def _lsgan(target, outputs):
 class CycleGAN(GenerativeModel):
     """Generators `g_ab`, `g_ba` and discriminators `d_a`, `d_b` trained as one model."""
 
+    tensorflow_only = True  # train_step: `gradients` on tf.GradientTape
+
     PARTS = ("g_ab", "g_ba", "d_a", "d_b")
     SETTINGS = ("domain", "cycle_weight", "identity_weight")
     TRACKED = ("loss", "d_loss", "g_loss", "cycle", "identity")

@@ -58,6 +58,8 @@ class GAN(GenerativeModel):
     Calling the model on codes returns generated images; `generate` draws the codes.
     """
 
+    tensorflow_only = True  # train_step: `gradients` on tf.GradientTape
+
     PARTS = ("generator", "discriminator")
     SETTINGS = ("latent_dim", "label_smoothing")
     # Adam's momentum as in the DCGAN recipe (Radford et al. 2016): `fit` applies it unless the

@@ -1,0 +1,96 @@
+"""The JAX side of tests/test_backend_jax.py, run as one process with ``KERAS_BACKEND=jax``.
+
+Keras fixes its backend when it is first imported, so the TensorFlow test process cannot build a JAX
+model: it saves each model's weights and inputs, runs this script once for every model, and compares.
+
+    KERAS_BACKEND=jax python tests/jax_backend_worker.py SPEC.json
+
+SPEC.json: ``{"checked": [{"name", "kwargs", "npz", "weights"}], "refused": [{"name", "kwargs"}],
+"report": path, "outputs": path}``. For each checked model: build it with the same arguments, load
+the TensorFlow model's weights, run it forward on the saved inputs (outputs go to the ``outputs``
+npz), then train one batch with the task's compile (jit-compiled, as `fit` does on JAX) and record
+the loss and how far the weights moved. For each refused model: build it and check that one batch
+of `fit` is refused with RuntimeError. The report (JSON) holds one row per model.
+"""
+
+import json
+import sys
+import time
+
+import numpy as np
+
+
+def _targets(npz):
+    """The training targets the parent saved: y, or {"boxes", "classes"} for a detector, or none."""
+    if "boxes" in npz:
+        return {"boxes": npz["boxes"], "classes": npz["classes"]}
+    return npz["y"] if "y" in npz else None
+
+
+def _flat(outputs):
+    import keras
+
+    if isinstance(outputs, dict):
+        outputs = [outputs[k] for k in sorted(outputs)]
+    if isinstance(outputs, (list, tuple)):
+        return [keras.ops.convert_to_numpy(o) for o in outputs]
+    return [keras.ops.convert_to_numpy(outputs)]
+
+
+def check(case, outputs):
+    import keras
+
+    from dlcourse.models import get_model, model_entry
+    from dlcourse.train.tasks import get_task
+
+    name = case["name"]
+    model = get_model(name, **case["kwargs"])
+    model.load_weights(case["weights"])
+    npz = np.load(case["npz"])
+    x = npz["x"]
+    for i, out in enumerate(_flat(model(x, training=False))):
+        outputs[f"{name}/{i}"] = out
+    before = [keras.ops.convert_to_numpy(w) for w in model.trainable_weights]
+    get_task(model_entry(name).task).compile(model, keras.optimizers.SGD(0.01), jit_compile=True)
+    y = _targets(npz)
+    history = model.fit(x, y, batch_size=len(x), epochs=1, verbose=0, shuffle=False)
+    moved = max(float(np.max(np.abs(keras.ops.convert_to_numpy(w) - b))) for w, b in zip(model.trainable_weights, before))
+    return {"status": "checked", "loss": float(history.history["loss"][0]), "weights_moved": moved}
+
+
+def refused(case):
+    from dlcourse.models import get_model
+
+    model = get_model(case["name"], **case["kwargs"])
+    model.compile(optimizer="adam")
+    x = np.zeros((2, *model.input_shape[1:]), dtype="float32")
+    try:
+        model.fit(x, epochs=1, verbose=0)
+    except RuntimeError as error:
+        return {"status": "refused", "error": str(error)}
+    return {"status": "trained", "error": None}  # the test fails on this: a TensorFlow-only model trained
+
+
+def main(spec_path):
+    import keras
+
+    spec = json.loads(open(spec_path).read())
+    report = {"backend": keras.config.backend(), "models": {}}
+    outputs = {}
+    for case in spec["checked"]:
+        cpu = time.process_time()
+        try:
+            report["models"][case["name"]] = check(case, outputs)
+        except Exception as error:  # noqa: BLE001  (reported, and the test fails on it)
+            report["models"][case["name"]] = {"status": "failed", "error": f"{type(error).__name__}: {error}"[:2000]}
+        report["models"][case["name"]]["cpu_seconds"] = round(time.process_time() - cpu, 2)
+        print(case["name"], report["models"][case["name"]], flush=True)
+    for case in spec["refused"]:
+        report["models"][case["name"]] = refused(case)
+    np.savez(spec["outputs"], **outputs)
+    with open(spec["report"], "w") as f:
+        json.dump(report, f, indent=1)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1])
