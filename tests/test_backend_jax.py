@@ -248,6 +248,11 @@ FIT_ON_JAX = textwrap.dedent("""
                                     tuple(s.shard_shape((64, 8, 8, 1)))) for s in seen}}),
         "accuracy": result.test["accuracy"],
     }}
+    from dlcourse.train.loop import train_loop
+    try:  # the explicit GradientTape loop is TensorFlow's: refused by name on JAX
+        train_loop(result.model, None)
+    except RuntimeError as error:
+        out["train_loop_error"] = str(error)
     json.dump(out, open("out.json", "w"))
 """)
 
@@ -269,6 +274,7 @@ def test_fit_on_jax_resumes_and_data_parallel_splits_batches(tmp_path):
     assert parallel["accuracy"] > 0.5, parallel
     assert out["uneven_error"] == ("data: keras.distribution splits every batch over 2 devices, so these must be "
                                    "multiples of 2: batch_size 63")
+    assert "backend is 'jax'" in out["train_loop_error"] and "dlcourse.train.fit" in out["train_loop_error"]
 
 
 def test_readme_states_what_was_checked():

@@ -47,6 +47,10 @@ def train_loop(model, dataset, *, epochs: int = 1, optimizer=None, loss=None, ji
         time (the first epoch includes tracing and compiling the step).
     """
     import keras
+
+    if keras.config.backend() != "tensorflow":
+        raise RuntimeError(f"train_loop writes the step with TensorFlow's GradientTape and tf.function; Keras' "
+                           f"backend is {keras.config.backend()!r}: use dlcourse.train.fit, which runs on it")
     import tensorflow as tf
 
     from dlcourse.train.fit import classification_loss
