@@ -63,8 +63,10 @@ def rpn_head(channels: int, anchors: int = 9, two_way: bool = True, name: str = 
     return keras.Model(inputs, {"objectness": scores, "deltas": deltas}, name=name)
 
 
-def box_head(classes: int, channels: int = FPN_CHANNELS, roi_size: int = BOX_ROI_SIZE, name="box_head"):
-    """Fast R-CNN's head on pooled RoI features: two FC layers, class scores and per-class deltas.
+def box_head(classes: int, channels: int = FPN_CHANNELS, roi_size: int = BOX_ROI_SIZE, name="box_head",
+             representation: int = REPRESENTATION):
+    """Fast R-CNN's head on pooled RoI features: two FC layers of `representation` units (1024, as
+    torchvision's TwoMLPHead), class scores and per-class deltas.
 
     Returns:
         A model: (K, roi, roi, channels) -> {"scores": (K, classes), "deltas": (K, 4 classes)}.
@@ -74,10 +76,11 @@ def box_head(classes: int, channels: int = FPN_CHANNELS, roi_size: int = BOX_ROI
         13911055
     """
     classes = check_positive_int("classes", classes)
+    representation = check_positive_int("representation", representation)
     inputs = keras.Input((roi_size, roi_size, channels), name=f"{name}_rois")
     x = keras.layers.Flatten(name=f"{name}_flatten")(inputs)
-    x = keras.layers.Dense(REPRESENTATION, activation="relu", name=f"{name}_fc6")(x)
-    x = keras.layers.Dense(REPRESENTATION, activation="relu", name=f"{name}_fc7")(x)
+    x = keras.layers.Dense(representation, activation="relu", name=f"{name}_fc6")(x)
+    x = keras.layers.Dense(representation, activation="relu", name=f"{name}_fc7")(x)
     scores = keras.layers.Dense(classes, name=f"{name}_scores")(x)
     deltas = keras.layers.Dense(4 * classes, name=f"{name}_deltas")(x)
     return keras.Model(inputs, {"scores": scores, "deltas": deltas}, name=name)
