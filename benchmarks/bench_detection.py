@@ -1,8 +1,12 @@
-"""Detection on the synthetic shapes: (1) inference time of a one-stage YOLO head vs a two-stage
-Faster R-CNN pipeline (RPN -> proposals with NMS -> RoIAlign -> box head -> per-class NMS) on the same
-backbone and images; (2) with --train, yolov1_small trained through `fit` and its box mAP.
+"""Detection on the synthetic shapes: (1) inference time of the registered one-stage `yolov1_small`
+vs the registered two-stage `faster_rcnn_small` (RPN -> proposals with NMS -> RoIAlign -> box head ->
+per-class NMS), both on small_cnn's P3 and the same images, each timed through its own `detect()`
+(network, decoding and NMS); --parts times the earlier hand-assembled pipeline on ResNet-18 P4
+instead; (2) with --train, yolov1_small trained through `fit` and its box mAP.
 
-    python benchmarks/bench_detection.py                       # the speed ratio
+    python benchmarks/bench_detection.py                       # the speed ratio of the registered models
+    python benchmarks/bench_detection.py --yolo RUN/best.keras --faster-rcnn RUN/best.keras   # trained ones
+    python benchmarks/bench_detection.py --parts --image-size 128 --backbone resnet18   # the first comparison
     python benchmarks/bench_detection.py --train --epochs 30   # train and evaluate yolov1_small
 """
 
@@ -53,6 +57,50 @@ def two_stage(features, rpn, head, image_size, stride, pre_nms=300, post_nms=100
     return detections
 
 
+def _alternate(runs, repeats):
+    """Median seconds of each callable, alternating them so that a busy machine slows both alike."""
+    timings = {name: [] for name in runs}
+    for fn in runs.values():
+        fn()  # warm up (traces, allocations)
+    for _ in range(repeats):
+        for name, fn in runs.items():
+            start = time.perf_counter()
+            fn()
+            timings[name].append(time.perf_counter() - start)
+    return {name: float(np.median(t)) for name, t in timings.items()}
+
+
+def speed_registered(args):
+    import keras
+
+    from dlcourse.data.shapes import make_shapes
+    from dlcourse.models import get_model
+
+    size = args.image_size
+    images = make_shapes(args.batch, image_size=size, seed=0).images
+
+    def model(name, path):
+        if path:
+            import dlcourse.models.detection.faster_rcnn  # noqa: F401  (registers the classes for loading)
+            import dlcourse.models.detection.yolo  # noqa: F401
+
+            return keras.saving.load_model(path)
+        return get_model(name, input_shape=(size, size, 3), classes=3)
+
+    yolo, rcnn = model("yolov1_small", args.yolo), model("faster_rcnn_small", args.faster_rcnn)
+    times = _alternate({"yolo": lambda: yolo.detect(images, score_threshold=args.score_threshold),
+                        "faster_rcnn": lambda: rcnn.detect(images, score_threshold=args.score_threshold)},
+                       args.repeats)
+    given = (args.yolo is not None) + (args.faster_rcnn is not None)
+    trained = ("untrained", "mixed", "trained")[given]
+    print(f"registered detectors ({trained}) on small_cnn P3, {args.batch} images of {size}x{size}, "
+          f"score > {args.score_threshold}, median of {args.repeats}:")
+    print(f"  yolov1_small.detect:      {1000 * times['yolo'] / args.batch:.2f} ms/image")
+    print(f"  faster_rcnn_small.detect ({rcnn.config.rpn_post_nms_top_n_test} proposals): "
+          f"{1000 * times['faster_rcnn'] / args.batch:.2f} ms/image")
+    print(f"  YOLO is {times['faster_rcnn'] / times['yolo']:.2f}x faster")
+
+
 def speed(args):
     import keras
 
@@ -77,14 +125,8 @@ def speed(args):
     def run_two_stage():
         return two_stage(backbone(images), rpn, head, (size, size), stride)
 
-    timings = {"yolo": [], "faster_rcnn": []}
-    run_yolo(), run_two_stage()  # warm up
-    for _ in range(args.repeats):  # alternate, so a busy machine slows both alike
-        for name, fn in (("yolo", run_yolo), ("faster_rcnn", run_two_stage)):
-            start = time.perf_counter()
-            fn()
-            timings[name].append(time.perf_counter() - start)
-    yolo, rcnn = (float(np.median(timings[k])) for k in ("yolo", "faster_rcnn"))
+    times = _alternate({"yolo": run_yolo, "faster_rcnn": run_two_stage}, args.repeats)
+    yolo, rcnn = times["yolo"], times["faster_rcnn"]
     print(f"{args.backbone} {level}, {args.batch} images of {size}x{size}, median of {args.repeats}:")
     print(f"  YOLO head + decoding + NMS:       {1000 * yolo / args.batch:.2f} ms/image")
     print(f"  Faster R-CNN (RPN, 100 proposals, RoIAlign, box head, NMS): {1000 * rcnn / args.batch:.2f} ms/image")
@@ -117,8 +159,12 @@ def train(args):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--train", action="store_true")
+    parser.add_argument("--parts", action="store_true", help="time the hand-assembled pipeline (ResNet-18 P4)")
+    parser.add_argument("--yolo", default=None, help="a trained yolov1_small .keras file (default: untrained)")
+    parser.add_argument("--faster-rcnn", default=None, help="a trained faster_rcnn_small .keras file")
+    parser.add_argument("--score-threshold", type=float, default=0.05)
     parser.add_argument("--backbone", default="resnet18")
-    parser.add_argument("--image-size", type=int, default=128)
+    parser.add_argument("--image-size", type=int, default=None, help="default 64 (128 with --parts or --train)")
     parser.add_argument("--batch", type=int, default=8)
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--epochs", type=int, default=30)
@@ -132,7 +178,14 @@ def main():
     parser.add_argument("--lr", type=float, default=1e-3)
     parser.add_argument("--flip", action="store_true", help="random left-right flips, boxes with them")
     args = parser.parse_args()
-    train(args) if args.train else speed(args)
+    if args.image_size is None:
+        args.image_size = 128 if args.parts or args.train else 64  # the earlier rows used 128
+    if args.train:
+        train(args)
+    elif args.parts:
+        speed(args)
+    else:
+        speed_registered(args)
 
 
 if __name__ == "__main__":

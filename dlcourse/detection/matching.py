@@ -16,8 +16,8 @@ Sampling follows torchvision's ``BalancedPositiveNegativeSampler``: per image, a
 
 Example:
     >>> import numpy as np
-    >>> iou = pairwise_iou(np.array([[[0, 0, 10, 10]]], "float32"), np.array([[0, 0, 10, 10], [0, 0, 10, 5]], "float32"))
-    >>> np.asarray(iou).round(2).tolist()
+    >>> anchors = np.array([[0, 0, 10, 10], [0, 0, 10, 5]], "float32")
+    >>> np.asarray(pairwise_iou(np.array([[[0, 0, 10, 10]]], "float32"), anchors)).round(2).tolist()
     [[[1.0, 0.5]]]
 """
 
@@ -43,8 +43,9 @@ def pairwise_iou(boxes1, boxes2):
         b = b[None]
     area_a = (a[..., 2] - a[..., 0]) * (a[..., 3] - a[..., 1])
     area_b = (b[..., 2] - b[..., 0]) * (b[..., 3] - b[..., 1])
-    w = ops.maximum(ops.minimum(a[..., :, None, 2], b[..., None, :, 2]) - ops.maximum(a[..., :, None, 0], b[..., None, :, 0]), 0.0)
-    h = ops.maximum(ops.minimum(a[..., :, None, 3], b[..., None, :, 3]) - ops.maximum(a[..., :, None, 1], b[..., None, :, 1]), 0.0)
+    a, b = a[..., :, None, :], b[..., None, :, :]  # (N, M, 1, 4) and (N, 1, K, 4)
+    w = ops.maximum(ops.minimum(a[..., 2], b[..., 2]) - ops.maximum(a[..., 0], b[..., 0]), 0.0)
+    h = ops.maximum(ops.minimum(a[..., 3], b[..., 3]) - ops.maximum(a[..., 1], b[..., 1]), 0.0)
     inter = w * h
     union = area_a[..., :, None] + area_b[..., None, :] - inter
     return ops.where(union > 0, inter / ops.where(union > 0, union, 1.0), 0.0)

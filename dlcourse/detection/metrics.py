@@ -152,7 +152,8 @@ def _check_masks(name, masks, boxes):
     for i, (m, b) in enumerate(zip(masks, boxes)):
         m = np.asarray(m)
         if m.ndim != 3 or len(m) != len(b):
-            raise ValueError(f"{name}[{i}] must be (k, height, width) with one mask per box ({len(b)}); got shape {m.shape}")
+            raise ValueError(f"{name}[{i}] must be (k, height, width) with one mask per box ({len(b)}); "
+                             f"got shape {m.shape}")
         out.append(m.astype(bool))
     return out
 
