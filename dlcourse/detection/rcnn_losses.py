@@ -7,6 +7,10 @@
   averaged, plus smooth L1 (beta 1/9) of the deltas of each positive RoI's *matched class*
   (weights (10, 10, 5, 5)), summed and divided by the number of sampled RoIs.
 
+Mask R-CNN adds the mask loss: per positive RoI, binary cross-entropy of the 28 x 28 mask logits
+of its matched class against the matched instance mask cropped and resized to the RoI (RoIAlign of
+the mask, torchvision's ``project_masks_on_boxes``), averaged over the positive RoIs' pixels.
+
 The sums run over the whole batch (torchvision concatenates the images' samples). An image without
 objects has only negatives: its box terms are 0 and its loss finite.
 
@@ -119,3 +123,43 @@ def box_head_loss(class_logits, box_deltas, rois, labels, sampled, gt_boxes, gt_
     box = ops.sum(smooth_l1(chosen - targets), axis=-1)
     return {"box_classifier": ops.sum(ce * ops.cast(sampled, "float32")) / count,
             "box_regression": ops.sum(box * ops.cast(positive, "float32")) / count}
+
+
+def positive_rois(rois, labels, sampled, count: int):
+    """The first `count` positive RoIs per image (the sampler puts them first): ``(rois (N, P, 4),
+    labels (N, P), positive (N, P))``; the mask head trains on these only."""
+    from keras import ops
+
+    positive = (labels >= 0) & sampled
+    count = min(int(count), rois.shape[1])
+    _, index = ops.top_k(ops.cast(positive, "float32"), count)
+    return (ops.take_along_axis(rois, index[..., None], axis=1), ops.take_along_axis(labels, index, axis=1),
+            ops.take_along_axis(positive, index, axis=1))
+
+
+def mask_loss(mask_logits, rois, labels, positive, gt_masks, gt_classes):
+    """Mask R-CNN's mask loss (a scalar): BCE of each positive RoI's matched-class mask logits.
+
+    Args:
+        mask_logits: (N, P, S, S, K + 1) logits (S = 28).
+        rois: (N, P, 4) RoIs; labels: (N, P) matched box index; positive: (N, P) which count.
+        gt_masks: (N, M, H, W) instance masks (0 / 1), padded like the boxes.
+        gt_classes: (N, M) ids, -1 for padding.
+    """
+    from keras import ops
+
+    from dlcourse.detection.roi import roi_align
+
+    gt_masks = ops.cast(ops.convert_to_tensor(gt_masks), "float32")
+    gt_classes = ops.cast(ops.convert_to_tensor(gt_classes), "int32")
+    n, p, size = ops.shape(rois)[0], rois.shape[1], mask_logits.shape[2]
+    which = ops.one_hot(ops.maximum(labels, 0), ops.shape(gt_classes)[1])  # (N, P, M)
+    matched = ops.einsum("npm,nmhw->nphw", which, gt_masks)
+    height, width = gt_masks.shape[2], gt_masks.shape[3]
+    targets = roi_align(ops.reshape(matched, (-1, height, width, 1)), ops.reshape(rois, (-1, 4)),
+                        ops.arange(n * p), size, sampling_ratio=2)
+    targets = ops.reshape(targets, (n, p, size, size))
+    matched_class = ops.cast(ops.round(ops.einsum("npm,nm->np", which, ops.cast(gt_classes, "float32"))), "int32") + 1
+    logits = ops.einsum("nphwk,npk->nphw", mask_logits, ops.one_hot(matched_class, mask_logits.shape[-1]))
+    bce = ops.mean(ops.binary_crossentropy(targets, logits, from_logits=True), axis=(2, 3))  # (N, P)
+    return ops.sum(bce * ops.cast(positive, "float32")) / _count(positive)

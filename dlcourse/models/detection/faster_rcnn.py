@@ -156,12 +156,19 @@ class FasterRCNN(keras.Model):
 
     def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True, components=False):
         """The RPN's and the box head's losses, summed (torchvision's four terms, weight 1 each)."""
+        terms, _ = self._detection_terms(y, y_pred)
+        loss = terms["rpn_objectness"] + terms["rpn_box"] + terms["box_classifier"] + terms["box_regression"]
+        return (loss, terms) if components else loss
+
+    def _detection_terms(self, y, y_pred):
+        """The four loss terms, and ``(rois, labels, sampled, boxes, classes)`` the box head trained on."""
         from keras import ops
 
         from dlcourse.detection.rcnn_losses import box_head_loss, rpn_loss, sample_rois
 
         if not isinstance(y, dict) or not {"boxes", "classes"} <= set(y):
-            raise ValueError('Faster R-CNN trains on (images, {"boxes": (N, M, 4), "classes": (N, M)}) batches')
+            raise ValueError(f'{type(self).__name__} trains on (images, {{"boxes": (N, M, 4), "classes": (N, M)}}) '
+                             "batches")
         if all(isinstance(y[k], (np.ndarray, list, tuple)) for k in ("boxes", "classes")):
             check_yolo_targets(y["boxes"], y["classes"], self.image_size, self.classes)  # before any trace
         c = self.config
@@ -174,8 +181,7 @@ class FasterRCNN(keras.Model):
                                             c.roi_batch_size, c.roi_positive_fraction)
         logits, box_deltas = self._pooled_head(y_pred["features"], rois)
         terms.update(box_head_loss(logits, box_deltas, rois, labels, sampled, boxes, classes))
-        loss = terms["rpn_objectness"] + terms["rpn_box"] + terms["box_classifier"] + terms["box_regression"]
-        return (loss, terms) if components else loss
+        return terms, (rois, labels, sampled, boxes, classes)
 
     def detect(self, images, score_threshold=None, iou_threshold=None, max_detections=None):
         """Detections per image: boxes xyxy in pixels, scores, classes (0..K-1), by descending score.
@@ -184,6 +190,10 @@ class FasterRCNN(keras.Model):
         softmax; boxes clipped to the image, scores > `score_threshold` (0.05), then per-class NMS at
         `iou_threshold` (0.5), at most `max_detections` (100): torchvision's ``postprocess_detections``.
         """
+        return self._detect(images, score_threshold, iou_threshold, max_detections)[0]
+
+    def _detect(self, images, score_threshold, iou_threshold, max_detections):
+        """`detect`'s results and the images' feature maps (for a mask head)."""
         from dlcourse.detection.boxes import BOX_CODER_WEIGHTS, decode_boxes
         from dlcourse.detection.suppression import batched_nms
 
@@ -196,8 +206,8 @@ class FasterRCNN(keras.Model):
             raise ValueError(f"images must be (N, {self.image_size[0]}, {self.image_size[1]}, channels); "
                              f"got shape {images.shape}")
         if not len(images):
-            return []  # an empty batch: no images, no detections
-        out = {k: keras.ops.convert_to_numpy(v) for k, v in self(images, training=False).items() if k != "features"}
+            return [], None  # an empty batch: no images, no detections
+        out = {k: keras.ops.convert_to_numpy(v) for k, v in self(images, training=False).items()}
         logits = out["class_logits"] - out["class_logits"].max(-1, keepdims=True)
         probabilities = np.exp(logits) / np.exp(logits).sum(-1, keepdims=True)
         height, width = self.image_size
@@ -215,7 +225,7 @@ class FasterRCNN(keras.Model):
             kept = batched_nms(boxes, scores, cls, iou_threshold, max_detections)
             results.append({"boxes": boxes[kept], "scores": scores[kept].astype(np.float32),
                             "classes": cls[kept].astype(np.int32)})
-        return results
+        return results, out["features"]
 
     def get_config(self):
         return {**super().get_config(), "features": keras.saving.serialize_keras_object(self.features),

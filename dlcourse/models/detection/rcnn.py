@@ -86,8 +86,10 @@ def box_head(classes: int, channels: int = FPN_CHANNELS, roi_size: int = BOX_ROI
     return keras.Model(inputs, {"scores": scores, "deltas": deltas}, name=name)
 
 
-def mask_head(classes: int, channels: int = FPN_CHANNELS, roi_size: int = MASK_ROI_SIZE, name="mask_head"):
-    """Mask R-CNN's mask branch: four 3x3 convs, a 2x2 transposed conv, a 1x1 conv to one mask per class.
+def mask_head(classes: int, channels: int = FPN_CHANNELS, roi_size: int = MASK_ROI_SIZE, name="mask_head",
+              layers: tuple = MASK_LAYERS):
+    """Mask R-CNN's mask branch: 3x3 convs of `layers` filters (four of 256), a 2x2 transposed conv,
+    a 1x1 conv to one mask per class.
 
     Returns:
         A model: (K, 14, 14, channels) -> (K, 28, 28, classes) mask logits.
@@ -99,9 +101,12 @@ def mask_head(classes: int, channels: int = FPN_CHANNELS, roi_size: int = MASK_R
     classes = check_positive_int("classes", classes)
     inputs = keras.Input((roi_size, roi_size, channels), name=f"{name}_rois")
     x = inputs
-    for i, filters in enumerate(MASK_LAYERS, start=1):
+    layers = tuple(check_positive_int("layers", f) for f in layers)
+    if not layers:
+        raise ValueError("layers must name at least one convolution's filters")
+    for i, filters in enumerate(layers, start=1):
         x = keras.layers.Conv2D(filters, 3, padding="same", activation="relu", name=f"{name}_fcn{i}")(x)
-    x = keras.layers.Conv2DTranspose(MASK_LAYERS[-1], 2, strides=2, activation="relu", name=f"{name}_deconv")(x)
+    x = keras.layers.Conv2DTranspose(layers[-1], 2, strides=2, activation="relu", name=f"{name}_deconv")(x)
     outputs = keras.layers.Conv2D(classes, 1, name=f"{name}_logits")(x)
     return keras.Model(inputs, outputs, name=name)
 
