@@ -86,7 +86,8 @@ class MaskRCNN(FasterRCNN):
                 continue
             logits = keras.ops.convert_to_numpy(self._mask_logits(features[i:i + 1], found["boxes"][None]))[0]
             probabilities = 1 / (1 + np.exp(-logits[np.arange(k), ..., found["classes"] + 1]))  # (k, 28, 28)
-            found["masks"] = np.stack([_paste(p, box, (height, width)) for p, box in zip(probabilities, found["boxes"])])
+            found["masks"] = np.stack([_paste(p, box, (height, width))
+                                       for p, box in zip(probabilities, found["boxes"])])
         return results
 
     def get_config(self):
@@ -95,7 +96,8 @@ class MaskRCNN(FasterRCNN):
     @classmethod
     def from_config(cls, config):
         config = dict(config)
-        parts = {k: keras.saving.deserialize_keras_object(config.pop(k)) for k in ("features", "rpn", "head", "mask_head")}
+        names = ("features", "rpn", "head", "mask_head")
+        parts = {k: keras.saving.deserialize_keras_object(config.pop(k)) for k in names}
         return cls(**parts, **config)
 
 
