@@ -127,9 +127,9 @@ _script_benchmark("compile", "bench_compile.py", "Training throughput of the not
 _script_benchmark("run_overhead", "bench_run_overhead.py", "What the run lifecycle costs: `fit` of the notes' CNN "
                   "on digits, 20 epochs, without and with a run directory (median of 3 fresh processes)",
                   ["--runs", "3"], ["--runs", "1"], 3)
-_script_benchmark("detection", "bench_detection.py", "Inference time of a one-stage YOLO head vs a two-stage "
-                  "Faster R-CNN pipeline on the same ResNet-18 P4 features, 8 shapes images of 128x128",
-                  ["--repeats", "3"], ["--repeats", "1", "--batch", "2", "--image-size", "64"], 3)
+_script_benchmark("detection", "bench_detection.py", "Inference time of the registered one-stage `yolov1_small` vs "
+                  "two-stage `faster_rcnn_small` through their `detect()`, small_cnn P3, 8 shapes images of 64x64",
+                  ["--repeats", "5"], ["--repeats", "1", "--batch", "2"], 3)
 _script_benchmark("detection_train", "bench_detection.py", "`yolov1_small` (ResNet-18 P4, from scratch) trained "
                   "on 512 shapes images of 64x64 through `fit`, tested on 128 unseen images",
                   ["--train", "--image-size", "64", "--epochs", "15", "--train-size", "512", "--test-size", "128"],

@@ -50,7 +50,9 @@ def run(args) -> int:
     import keras
     import numpy as np
 
-    import dlcourse.models.detection.yolo  # noqa: F401  (registers the detector classes for loading)
+    import dlcourse.models.detection.faster_rcnn  # noqa: F401  (registers the detector classes for loading)
+    import dlcourse.models.detection.mask_rcnn  # noqa: F401
+    import dlcourse.models.detection.yolo  # noqa: F401
     from matplotlib.patches import Rectangle
 
     from dlcourse.plotting import new_figure, save_figure

@@ -37,6 +37,8 @@ _LAZY = {  # public name -> the module of dlcourse.models that defines it
     **{name: "vgg" for name in ("vgg11", "vgg11_bn", "vgg13", "vgg13_bn", "vgg16", "vgg16_bn", "vgg19", "vgg19_bn")},
     "googlenet": "inception",
     **{name: "detection.yolo" for name in ("yolov1", "fast_yolo", "yolov1_small", "YOLO")},
+    **{name: "detection.faster_rcnn" for name in ("faster_rcnn_small", "FasterRCNN", "RCNNConfig")},
+    **{name: "detection.mask_rcnn" for name in ("mask_rcnn_small", "MaskRCNN")},
     **{name: "resnet" for name in ("resnet18", "resnet34", "resnet50", "resnet101", "resnet152", "se_resnet50")},
     **{name: "densenet" for name in ("densenet121", "densenet169", "densenet201")},
     "mobilenet": "mobilenets",

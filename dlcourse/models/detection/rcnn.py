@@ -63,8 +63,10 @@ def rpn_head(channels: int, anchors: int = 9, two_way: bool = True, name: str = 
     return keras.Model(inputs, {"objectness": scores, "deltas": deltas}, name=name)
 
 
-def box_head(classes: int, channels: int = FPN_CHANNELS, roi_size: int = BOX_ROI_SIZE, name="box_head"):
-    """Fast R-CNN's head on pooled RoI features: two FC layers, class scores and per-class deltas.
+def box_head(classes: int, channels: int = FPN_CHANNELS, roi_size: int = BOX_ROI_SIZE, name="box_head",
+             representation: int = REPRESENTATION):
+    """Fast R-CNN's head on pooled RoI features: two FC layers of `representation` units (1024, as
+    torchvision's TwoMLPHead), class scores and per-class deltas.
 
     Returns:
         A model: (K, roi, roi, channels) -> {"scores": (K, classes), "deltas": (K, 4 classes)}.
@@ -74,17 +76,20 @@ def box_head(classes: int, channels: int = FPN_CHANNELS, roi_size: int = BOX_ROI
         13911055
     """
     classes = check_positive_int("classes", classes)
+    representation = check_positive_int("representation", representation)
     inputs = keras.Input((roi_size, roi_size, channels), name=f"{name}_rois")
     x = keras.layers.Flatten(name=f"{name}_flatten")(inputs)
-    x = keras.layers.Dense(REPRESENTATION, activation="relu", name=f"{name}_fc6")(x)
-    x = keras.layers.Dense(REPRESENTATION, activation="relu", name=f"{name}_fc7")(x)
+    x = keras.layers.Dense(representation, activation="relu", name=f"{name}_fc6")(x)
+    x = keras.layers.Dense(representation, activation="relu", name=f"{name}_fc7")(x)
     scores = keras.layers.Dense(classes, name=f"{name}_scores")(x)
     deltas = keras.layers.Dense(4 * classes, name=f"{name}_deltas")(x)
     return keras.Model(inputs, {"scores": scores, "deltas": deltas}, name=name)
 
 
-def mask_head(classes: int, channels: int = FPN_CHANNELS, roi_size: int = MASK_ROI_SIZE, name="mask_head"):
-    """Mask R-CNN's mask branch: four 3x3 convs, a 2x2 transposed conv, a 1x1 conv to one mask per class.
+def mask_head(classes: int, channels: int = FPN_CHANNELS, roi_size: int = MASK_ROI_SIZE, name="mask_head",
+              layers: tuple = MASK_LAYERS):
+    """Mask R-CNN's mask branch: 3x3 convs of `layers` filters (four of 256), a 2x2 transposed conv,
+    a 1x1 conv to one mask per class.
 
     Returns:
         A model: (K, 14, 14, channels) -> (K, 28, 28, classes) mask logits.
@@ -96,9 +101,12 @@ def mask_head(classes: int, channels: int = FPN_CHANNELS, roi_size: int = MASK_R
     classes = check_positive_int("classes", classes)
     inputs = keras.Input((roi_size, roi_size, channels), name=f"{name}_rois")
     x = inputs
-    for i, filters in enumerate(MASK_LAYERS, start=1):
+    layers = tuple(check_positive_int("layers", f) for f in layers)
+    if not layers:
+        raise ValueError("layers must name at least one convolution's filters")
+    for i, filters in enumerate(layers, start=1):
         x = keras.layers.Conv2D(filters, 3, padding="same", activation="relu", name=f"{name}_fcn{i}")(x)
-    x = keras.layers.Conv2DTranspose(MASK_LAYERS[-1], 2, strides=2, activation="relu", name=f"{name}_deconv")(x)
+    x = keras.layers.Conv2DTranspose(layers[-1], 2, strides=2, activation="relu", name=f"{name}_deconv")(x)
     outputs = keras.layers.Conv2D(classes, 1, name=f"{name}_logits")(x)
     return keras.Model(inputs, outputs, name=name)
 
