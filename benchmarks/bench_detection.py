@@ -159,14 +159,7 @@ def train(args):
 
 def instance_dataset(shapes, batch_size, seed=0):
     """(images, {"boxes", "classes", "masks"}) batches, padded with -1 (boxes, classes) and 0 (masks)."""
-    import tensorflow as tf
-
-    boxes, classes = shapes.padded()
-    masks = np.zeros((*boxes.shape[:2], *shapes.images.shape[1:3]), "uint8")
-    for i, instance in enumerate(shapes.masks):
-        masks[i, :len(instance)] = instance
-    data = tf.data.Dataset.from_tensor_slices((shapes.images, {"boxes": boxes, "classes": classes, "masks": masks}))
-    return data.shuffle(len(shapes), seed=seed).batch(batch_size).prefetch(tf.data.AUTOTUNE)
+    return shapes.detection_dataset(batch_size, seed=seed, masks=True)
 
 
 def train_mask(args):

@@ -93,3 +93,13 @@ def test_small_mask_rcnn_trains_saves_and_segments(tmp_path):
     assert isinstance(restored, MaskRCNN)
     again = restored.detect(images[:2], score_threshold=0.0, max_detections=5)
     np.testing.assert_array_equal(again[0]["masks"], found[0]["masks"])
+
+
+@pytest.mark.slow
+def test_cli_trains_mask_rcnn_on_shapes_masks_and_reports_mask_ap(tmp_path, capsys):
+    from dlcourse.cli import main
+
+    assert main(["train", "mask_rcnn_small", "--data", "shapes", "--image-size", "32", "--limit", "10",
+                 "--epochs", "1", "--batch-size", "8", "--no-tensorboard", "--run-dir", str(tmp_path / "run")]) == 0
+    out = capsys.readouterr().out
+    assert "test (200 images): VOC mAP@0.5" in out and "mask AP50" in out, out

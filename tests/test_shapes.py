@@ -142,3 +142,21 @@ def test_draw_puts_boxes_labels_and_masks_on_the_axes(shapes):
     assert len(ax.patches) == len(shapes.boxes[0])
     assert {t.get_text().split()[0] for t in ax.texts} <= set(SHAPE_CLASSES)
     assert len(ax.images) == 1 + len(shapes.masks[0])
+
+
+def test_instance_masks_travel_with_their_images_and_boxes(shapes):
+    padded = shapes.padded_masks(max_boxes=6)
+    assert padded.shape == (len(shapes), 6, *shapes.images.shape[1:3]) and padded.dtype == np.uint8
+    dataset = shapes.detection_dataset(40, shuffle=False, max_boxes=6, flip=True, seed=1, masks=True)
+    flipped = 0
+    for images, targets in dataset.take(1).repeat(2):
+        images, boxes, masks = images.numpy(), targets["boxes"].numpy(), targets["masks"].numpy()
+        for i in range(len(shapes)):
+            k = len(shapes.classes[i])
+            assert not masks[i, k:].any()  # padding rows hold no pixels
+            mirrored = not np.array_equal(images[i], shapes.images[i])
+            expected = shapes.masks[i][:, :, ::-1] if mirrored else shapes.masks[i]
+            assert np.array_equal(masks[i, :k], expected)
+            assert np.array_equal(boxes[i, :k], _tight_boxes(masks[i, :k]))  # each box is its mask's
+            flipped += mirrored
+    assert 0 < flipped < 2 * len(shapes)

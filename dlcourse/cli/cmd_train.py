@@ -138,8 +138,13 @@ def run(args) -> int:
 
 
 def _train_detection(name, config, model_args, args) -> int:
-    """Train a detection model on boxes (``--data shapes``) and print its test VOC mAP@0.5 and COCO AP."""
-    train, validation, test, count = load_detection_data_from_args(args, config.batch_size, config.seed)
+    """Train a detection model on boxes (``--data shapes``) and print its test VOC mAP@0.5 and COCO AP
+    (and, for Mask R-CNN, which also trains on the instance masks, its mask AP)."""
+    from dlcourse.models import model_entry
+
+    instance_masks = model_entry(name).module == "detection.mask_rcnn"
+    train, validation, test, count = load_detection_data_from_args(args, config.batch_size, config.seed,
+                                                                   masks=instance_masks)
     from dlcourse.detection import coco_evaluate, voc_evaluate
     from dlcourse.train import TrainingDiverged, fit
 
@@ -158,8 +163,12 @@ def _train_detection(name, config, model_args, args) -> int:
     scored = (list(test.boxes), list(test.classes), [f["boxes"] for f in found], [f["scores"] for f in found],
               [f["classes"] for f in found], classes)
     voc, coco = voc_evaluate(*scored), coco_evaluate(*scored)
-    print(f"test ({len(test)} images): VOC mAP@0.5 {voc['mAP']:.4f}, COCO AP50 {coco['AP50']:.4f}, AP {coco['AP']:.4f}, "
-          f"{result.seconds:.1f} s of training; files in {run_dir}")
+    masks = ""
+    if instance_masks:
+        mask = coco_evaluate(*scored, gt_masks=list(test.masks), det_masks=[f["masks"] for f in found])
+        masks = f", mask AP50 {mask['AP50']:.4f}, mask AP {mask['AP']:.4f}"
+    print(f"test ({len(test)} images): VOC mAP@0.5 {voc['mAP']:.4f}, COCO AP50 {coco['AP50']:.4f}, AP {coco['AP']:.4f}"
+          f"{masks}, {result.seconds:.1f} s of training; files in {run_dir}")
     return 0
 
 

@@ -138,10 +138,10 @@ DETECTION_DATA = ("shapes",)  # the data sets with boxes that `dlcourse train` f
 DETECTION_VALIDATION = 0.1  # the part of the training images held out for validation
 
 
-def load_detection_data_from_args(args, batch_size: int, seed: int = 0):
+def load_detection_data_from_args(args, batch_size: int, seed: int = 0, masks: bool = False):
     """Detection batches for ``dlcourse train``: ``(train, validation, test, training_images)`` with
-    `train` and `validation` tf.data of ``(images, {"boxes", "classes"})`` (the training images flipped
-    left-right at random, boxes with them), `test` the held-out `Shapes`."""
+    `train` and `validation` tf.data of ``(images, {"boxes", "classes"[, "masks"]})`` (the training
+    images flipped left-right at random, boxes and masks with them), `test` the held-out `Shapes`."""
     from dlcourse.checks import check_positive_int
     from dlcourse.data.shapes import SHAPES_TRAIN, load_shapes
 
@@ -157,5 +157,5 @@ def load_detection_data_from_args(args, batch_size: int, seed: int = 0):
     train, test = load_shapes(image_size=size, train_size=count, seed=seed)
     held = max(1, round(DETECTION_VALIDATION * count))
     validation, train = train.subset(slice(0, held)), train.subset(slice(held, None))
-    return (train.detection_dataset(batch_size, seed=seed, flip=True), validation.detection_dataset(batch_size, shuffle=False),
-            test, len(train))
+    return (train.detection_dataset(batch_size, seed=seed, flip=True, masks=masks),
+            validation.detection_dataset(batch_size, shuffle=False, masks=masks), test, len(train))

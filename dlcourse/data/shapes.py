@@ -111,8 +111,21 @@ class Shapes:
             classes[i, : len(image_classes)] = image_classes
         return boxes, classes
 
+    def padded_masks(self, max_boxes: int | None = None) -> np.ndarray:
+        """Instance masks ``(n, M, size, size)`` uint8 in the order of `padded`'s boxes; padding rows are 0.
+
+        Example:
+            >>> make_shapes(4, image_size=16, max_objects=2).padded_masks(max_boxes=3).shape
+            (4, 3, 16, 16)
+        """
+        boxes, _ = self.padded(max_boxes)
+        masks = np.zeros((*boxes.shape[:2], *self.images.shape[1:3]), "uint8")
+        for i, instance in enumerate(self.masks):
+            masks[i, : len(instance)] = instance
+        return masks
+
     def detection_dataset(self, batch_size: int = 32, *, shuffle: bool = True, seed: int = 0,
-                          max_boxes: int | None = None, flip: bool = False):
+                          max_boxes: int | None = None, flip: bool = False, masks: bool = False):
         """A `tf.data.Dataset` of ``(images, {"boxes": (b, M, 4), "classes": (b, M)})``, padded with -1.
 
         Args:
@@ -123,6 +136,8 @@ class Shapes:
             flip: box-aware augmentation (데이터 증강): each image is mirrored left-right with
                 probability 1/2, anew every epoch, and its boxes with it (``x1, x2 -> W - x2, W - x1``;
                 padding rows stay -1). Left-right only: the shapes' triangles point up.
+            masks: add ``"masks": (b, M, size, size)`` instance masks (`padded_masks`; flipped with
+                their images), the targets Mask R-CNN trains on.
 
         Example:
             >>> images, targets = next(iter(make_shapes(4, image_size=16).detection_dataset(2)))
@@ -134,7 +149,10 @@ class Shapes:
         batch_size = check_positive_int("batch_size", batch_size)
         seed = check_int("seed", seed, minimum=0)
         boxes, classes = self.padded(max_boxes)
-        dataset = tf.data.Dataset.from_tensor_slices((self.images, {"boxes": boxes, "classes": classes}))
+        targets = {"boxes": boxes, "classes": classes}
+        if masks:
+            targets["masks"] = self.padded_masks(max_boxes)
+        dataset = tf.data.Dataset.from_tensor_slices((self.images, targets))
         if shuffle:
             dataset = dataset.shuffle(len(self), seed=seed, reshuffle_each_iteration=True)
         if flip:
@@ -165,7 +183,8 @@ def random_flip_left_right(image, target, seed=None):
 
     Args:
         image: ``(H, W, C)`` tensor.
-        target: ``{"boxes": (M, 4) xyxy pixels, "classes": (M,)}``.
+        target: ``{"boxes": (M, 4) xyxy pixels, "classes": (M,)}``, and ``"masks": (M, H, W)`` if present
+            (mirrored with the image).
         seed: the op seed of the coin (None: unseeded).
 
     Returns:
@@ -188,7 +207,11 @@ def random_flip_left_right(image, target, seed=None):
     flipped = tf.where((classes >= 0)[:, None], flipped, boxes)  # padding rows stay -1
     coin = tf.random.uniform((), seed=seed) < 0.5
     image = tf.cond(coin, lambda: tf.reverse(image, axis=[1]), lambda: image)
-    return image, {**target, "boxes": tf.where(coin, flipped, boxes), "classes": classes}
+    target = {**target, "boxes": tf.where(coin, flipped, boxes), "classes": classes}
+    if "masks" in target:
+        masks = tf.convert_to_tensor(target["masks"])
+        target["masks"] = tf.cond(coin, lambda: tf.reverse(masks, axis=[2]), lambda: masks)
+    return image, target
 
 
 def _shape_mask(kind: str, cx: float, cy: float, size: float, grid_x: np.ndarray, grid_y: np.ndarray) -> np.ndarray:
