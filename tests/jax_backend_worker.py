@@ -21,9 +21,9 @@ import numpy as np
 
 
 def _targets(npz):
-    """The training targets the parent saved: y, or {"boxes", "classes"} for a detector, or none."""
+    """The training targets the parent saved: y, or {"boxes", "classes"[, "masks"]} for a detector, or none."""
     if "boxes" in npz:
-        return {"boxes": npz["boxes"], "classes": npz["classes"]}
+        return {key: npz[key] for key in ("boxes", "classes", "masks") if key in npz}
     return npz["y"] if "y" in npz else None
 
 

@@ -41,15 +41,17 @@ CHECKED = {
     "deit_tiny_digits": dict(classes=CLASSES),
     "fcn8s_small": dict(input_shape=(32, 32, 3), classes=CLASSES), "unet_small": dict(input_shape=(32, 32, 3), classes=CLASSES),
     "yolov1_small": dict(input_shape=(32, 32, 3), classes=CLASSES),
+    "faster_rcnn_small": dict(input_shape=(32, 32, 3), classes=CLASSES),
+    "mask_rcnn_small": dict(input_shape=(32, 32, 3), classes=CLASSES),
     "autoencoder": {}, "deep_autoencoder": {}, "sparse_autoencoder": {}, "denoising_autoencoder": {},
     "conv_autoencoder": {}, "vae": {},
 }
 # What CI sweeps: one model of each kind of code at a few seconds of CPU each (dense, conv, recurrent,
-# attention, distillation token, a detector's and two generative models' own compute_loss). The zoo's
+# attention, distillation token, two detectors' and two generative models' own compute_loss). The zoo's
 # train steps take 5-143 s of CPU each to compile on JAX (densenet121 the most), so the whole of CHECKED
 # runs only with DLCOURSE_JAX_SWEEP=all (its result here: README's "On Keras' JAX backend").
 CI_SWEEP = ("perceptron", "mlp", "notes_cnn", "lstm_rows", "attention_rows", "deit_tiny_digits", "yolov1_small",
-            "sparse_autoencoder", "vae")
+            "mask_rcnn_small", "sparse_autoencoder", "vae")
 SWEPT = list(CHECKED) if os.environ.get("DLCOURSE_JAX_SWEEP") == "all" else list(CI_SWEEP)
 # Models too big to build twice in a test (13M-272M parameters), each checked through a smaller
 # model made by the same builder and blocks; only their stage counts, widths or heads differ.
@@ -71,8 +73,13 @@ def _targets(model, name, rng):
     if task == "generation":
         return {}
     if task == "detection":
-        return {"boxes": np.tile(np.array([[[4.0, 4.0, 20.0, 20.0]]], "float32"), (BATCH, 1, 1)),
-                "classes": np.zeros((BATCH, 1), "int32")}
+        targets = {"boxes": np.tile(np.array([[[4.0, 4.0, 20.0, 20.0]]], "float32"), (BATCH, 1, 1)),
+                   "classes": np.zeros((BATCH, 1), "int32")}
+        if name.startswith("mask_rcnn"):  # one instance mask per box, at the image's size
+            masks = np.zeros((BATCH, 1, *model.input_shape[1:3]), "float32")
+            masks[:, :, 4:20, 4:20] = 1
+            targets["masks"] = masks
+        return targets
     outputs = model.output_shape
     if task == "segmentation":
         return {"y": rng.integers(0, outputs[-1], (BATCH, *outputs[1:3]))}

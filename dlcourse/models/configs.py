@@ -310,13 +310,13 @@ DETECTION = {
     ),
     # its multiply-adds depend on how many proposals survive NMS: no macs figure (not in the README's table)
     "faster_rcnn_small": ModelEntry(
-        name="faster_rcnn_small", family="rcnn", module="detection.faster_rcnn", default_input_shape=(64, 64, 3),
+        backends=ANY_BACKEND, name="faster_rcnn_small", family="rcnn", module="detection.faster_rcnn", default_input_shape=(64, 64, 3),
         task="detection", min_size=8,
         reference="Faster R-CNN (RPN, 9 anchors, RoIAlign 7x7, FC 256 x2) on small_cnn's P3",
         params=937_777,
     ),
     "mask_rcnn_small": ModelEntry(
-        name="mask_rcnn_small", family="rcnn", module="detection.mask_rcnn", default_input_shape=(64, 64, 3),
+        backends=ANY_BACKEND, name="mask_rcnn_small", family="rcnn", module="detection.mask_rcnn", default_input_shape=(64, 64, 3),
         task="detection", min_size=8,
         reference="faster_rcnn_small + a mask head (RoIAlign 14x14, two 3x3 convs of 64, 28x28 per class)",
         params=1_028_341,
