@@ -1,0 +1,199 @@
+"""What lessons 1, 3-5, 7 and 12-14 state in words and numbers that `test_lesson_claims_1_3.py` and the
+package's own tests do not already check (issue 16): each number against the package, each effect by its
+direction at small size, and, where a lesson quotes its own full run, the sentence against the stored outputs.
+"""
+
+import json
+import re
+from pathlib import Path
+
+import keras
+import numpy as np
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+LESSONS = ROOT / "lessons"
+
+
+def _cells(name, kind):
+    cells = json.loads((LESSONS / name).read_text(encoding="utf-8"))["cells"]
+    return ["".join(c["source"]) for c in cells if c["cell_type"] == kind]
+
+
+def _markdown(name):
+    return "\n".join(_cells(name, "markdown"))
+
+
+def _outputs(name):
+    """The text every code cell of `name` printed when it was last executed (the stored outputs)."""
+    cells = json.loads((LESSONS / name).read_text(encoding="utf-8"))["cells"]
+    texts = []
+    for cell in cells:
+        for output in cell.get("outputs", []):
+            text = output.get("text") or output.get("data", {}).get("text/plain", "")
+            texts.append("".join(text))
+    return "\n".join(texts)
+
+
+# Lesson 1 -------------------------------------------------------------------------------------------
+
+def test_lesson_1_shows_the_notes_four_components_and_a_timeline_that_agrees_with_the_other_lessons():
+    text = _markdown("01_perceptron_and_mlp.ipynb")
+    for component in ("data (데이터)", "model (모델)", "loss function (손실 함수)", "optimisation algorithm (최적화 알고리즘)"):
+        assert f"| {component} |" in text, component
+    years = dict(re.findall(r"^\| (\d{4}) \| (.+) \|$", text, flags=re.M))
+    assert list(years) == sorted(years) and {"1958", "1969", "1986", "1998", "2012", "2014", "2015"} <= set(years)
+    assert "15.3%" in years["2012"] and "15.3% top-5 error" in _markdown("04_classic_cnns.ipynb")
+    gans = _markdown("11_gans.ipynb")
+    assert "GAN" in years["2014"] and "2014" in gans and "1406.2661" in gans   # Goodfellow et al.'s arXiv paper
+
+
+def test_the_perceptron_weights_and_the_17_parameter_xor_mlp_lesson_1_states():
+    from dlcourse.models import GATE_INPUTS, GATE_TRUTH_TABLES, logic_gate, mlp
+
+    stated = {"and": ([0.5, 0.5], -0.7), "or": ([0.5, 0.5], -0.2), "nand": ([-0.5, -0.5], 0.7)}
+    for gate, (weights, bias) in stated.items():
+        model = logic_gate(gate)
+        kernel, b = model.get_layer("predictions").get_weights()
+        np.testing.assert_allclose(kernel.ravel(), weights)
+        np.testing.assert_allclose(b, [bias])
+        assert model.predict(GATE_INPUTS, verbose=0).ravel().astype(int).tolist() == GATE_TRUTH_TABLES[gate]
+    xor = mlp(hidden_units=(4,), activation="tanh", input_shape=(2,), classes=1, classifier_activation="sigmoid")
+    assert xor.count_params() == 2 * 4 + 4 + 4 * 1 + 1 == 17
+
+
+def test_sigmoid_with_mse_learns_far_slower_than_softmax_with_cross_entropy(digits8):
+    """Lesson 1, section 4: the same MLP, SGD and epochs; MSE's gradient vanishes on saturated units."""
+    from dlcourse.models import mlp
+
+    accuracy = {}
+    for activation, loss in (("softmax", "sparse_categorical_crossentropy"), ("sigmoid", "mse")):
+        keras.utils.set_random_seed(0)
+        model = mlp(hidden_units=(32,), input_shape=(8, 8, 1), classes=10, classifier_activation=activation)
+        model.compile(optimizer=keras.optimizers.SGD(0.1), loss=loss)
+        y = digits8.y_train if loss != "mse" else np.eye(10, dtype="float32")[digits8.y_train]
+        model.fit(digits8.x_train, y, epochs=3, batch_size=32, verbose=0)
+        accuracy[activation] = float((model.predict(digits8.x_test, verbose=0).argmax(1) == digits8.y_test).mean())
+    assert accuracy["softmax"] > accuracy["sigmoid"] + 0.3, accuracy
+
+
+# Lesson 3 -------------------------------------------------------------------------------------------
+
+def test_the_slopes_lesson_3_quotes_for_sigmoid_tanh_and_relu():
+    z = np.linspace(-6, 6, 1201)
+    sigmoid = 1 / (1 + np.exp(-z))
+    assert (sigmoid * (1 - sigmoid)).max() == pytest.approx(0.25)
+    assert (1 - np.tanh(z) ** 2).max() == pytest.approx(1.0)
+    relu = keras.ops.convert_to_numpy(keras.activations.relu(keras.ops.convert_to_tensor(z)))
+    assert np.allclose(np.diff(relu[z > 0]) / np.diff(z[z > 0]), 1.0)
+
+
+def test_adadelta_on_the_valley_ends_where_lesson_3_says_and_its_epsilon():
+    from dlcourse import optim
+    from dlcourse.optim.paths import optimizer_path, valley
+
+    adadelta = optim.Adadelta(50.0)
+    path = optimizer_path(adadelta, steps=300)
+    assert round(float(valley(path[60])), 1) == 1.5          # "f = 1.5 after 60 steps"
+    assert round(float(valley(path[200])), 2) == 0.04        # "reaches f = 0.04" after 200
+    assert f"{float(valley(path[300])):.4f}" == "0.0000"      # "and 0.0000 after 300"
+    assert adadelta.epsilon == 1e-7 and f"{np.sqrt(adadelta.epsilon):.4f}" == "0.0003"   # the first steps' scale
+
+
+# Lesson 4 -------------------------------------------------------------------------------------------
+
+def test_the_multiply_adds_lesson_4_quotes():
+    from dlcourse.models import model_entry
+
+    assert round(model_entry("vgg19").macs / 1e9, 1) == 19.6
+    assert round(model_entry("resnet50").macs / 1e9, 1) == 3.9   # "about 3.8 G" is the paper's figure
+    assert model_entry("resnet50").reference_macs == 3.8e9
+    assert round(model_entry("mobilenet").macs / 1e6) == 569
+    text = _markdown("04_classic_cnns.ipynb")
+    assert "VGG-19 about 19.6 G, ResNet-50 about 3.8 G" in text and "MobileNet about 569 M" in text
+
+
+def test_the_ilsvrc_results_quoted_by_lessons_1_and_4_agree():
+    one, four = _markdown("01_perceptron_and_mlp.ipynb"), _markdown("04_classic_cnns.ipynb")
+    assert "ILSVRC-2012 (top-5 error 15.3%" in one and "ILSVRC-2012 winner, 15.3% top-5 error" in four
+    assert "second in ILSVRC-2014, 7.3%, behind GoogLeNet's 6.7%" in four
+
+
+# Lesson 5 -------------------------------------------------------------------------------------------
+
+def test_the_checklist_defaults_lesson_5_describes():
+    from dlcourse.checklist import ChecklistConfig
+
+    config = ChecklistConfig()
+    assert config.lr_steps == 100                           # "~100 mini-batches"
+    assert 1 <= config.grid_epochs <= 5                     # "1-5 epochs each"
+    assert config.window == 3 and config.tiny_sample == 64  # "the last 3 epochs", "64 shuffled labels"
+    assert config.final_schedule == "constant"
+
+
+def test_a_plateau_whose_recent_best_is_worse_is_not_said_to_have_improved():
+    from dlcourse.checklist import diagnose_learning_curves
+
+    losses = [1.0, 0.4, 0.2, 0.1, 0.098, 0.19, 0.173, 0.218, 0.163, 0.223]   # lesson 5's healthy run, in shape
+    history = {"loss": [v * 0.9 for v in losses], "val_loss": losses,
+               "accuracy": [0.99] * 10, "val_accuracy": [0.95] * 10, "learning_rate": [1e-2] * 10}
+    diagnosis = diagnose_learning_curves(history)
+    assert diagnosis.case == "plateau"
+    assert "improved" not in diagnosis.reason and "(0.163) is not 1.0% below the best before them (0.098)" in diagnosis.reason
+
+
+# Lesson 7 -------------------------------------------------------------------------------------------
+
+def test_the_sizes_lesson_7_states_for_its_ensembles():
+    from dlcourse.data import load_dataset
+    from dlcourse.validation import noisy_labels
+
+    small = load_dataset("digits", image_size=8, limit=300)
+    assert len(small.x_train) == 270                                   # "270 digits"
+    noisy = noisy_labels(small, 0.3)
+    assert (noisy.y_train != small.y_train).mean() == pytest.approx(0.3, abs=0.01)   # "30% wrong"
+    assert int(np.ceil(270 / 32)) * 20 == 180                          # "20 epochs of batch 32 (180 steps)"
+    assert round(1 - 1 / 10, 1) == 0.9 and round(0.3 ** 2, 2) == 0.09   # SAMME's chance level; sigma^2
+
+
+# Lesson 12 ------------------------------------------------------------------------------------------
+
+def test_a_fresh_lstm_keeps_more_gradient_than_a_fresh_gru_or_simple_rnn_and_why():
+    from dlcourse.sequence import gradient_norms_per_step
+    from dlcourse.sequence.cells import keras_layer
+
+    kept = {kind: (lambda n: n[0] / n[-1])(gradient_norms_per_step(kind, length=60, seed=0))
+            for kind in ("simple_rnn", "gru", "lstm")}
+    assert kept["lstm"] > 100 * kept["simple_rnn"] and kept["lstm"] > 100 * kept["gru"], kept
+    lstm = keras_layer("lstm", 4)
+    lstm.build((None, 3, 2))
+    bias = keras.ops.convert_to_numpy(lstm.cell.bias)
+    np.testing.assert_array_equal(bias[4:8], 1.0)     # Keras' gate order i, f, g, o: the forget bias starts at 1
+    assert round(1 / (1 + np.exp(-1.0)), 2) == 0.73 and f"{0.5 ** 60:.0e}" == "9e-19"
+
+
+def test_lesson_12_says_what_its_stored_run_shows_of_the_position_embeddings():
+    out = _outputs("12_sequences_and_attention.ipynb")
+    if "full mode" not in out:
+        pytest.skip("lesson 12's stored outputs are not a full run")
+    near, far = map(float, re.search(r"neighbouring patches (-?[\d.]+), patches 3 or more steps apart (-?[\d.]+)", out).groups())
+    assert near - far < 0.1    # the text: neighbours are no more alike than distant patches in this run
+    assert "In this run they are not" in _markdown("12_sequences_and_attention.ipynb")
+
+
+# Lesson 14 ------------------------------------------------------------------------------------------
+
+def test_lesson_14_stored_run_is_the_readme_seed_0_row_and_its_text_quotes_the_table():
+    out = _outputs("14_transfer_learning.ipynb")
+    scores = {name: re.search(rf"{name}: test accuracy ([\d.]+)", out).group(1)
+              for name in ("scratch", "feature extractor", "fine-tuned")}
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert f"| 0 | {scores['scratch']} | {scores['feature extractor']} | {scores['fine-tuned']} |" in readme
+    rows = [tuple(map(float, row)) for row in re.findall(r"^\| \d \| ([\d.]+) \| ([\d.]+) \| ([\d.]+) \|$", readme, re.M)]
+    assert len(rows) == 5
+    gains = [tuned - frozen for _, frozen, tuned in rows]
+    gaps = [scratch - frozen for scratch, frozen, _ in rows]
+    assert all(g > 0 for g in gains) and all(s > t for s, _, t in rows)   # fine-tuning beats frozen, scratch wins
+    assert f"{np.mean(gains):.2f}" == "0.30" and f"{np.mean(gaps):.2f}" == "0.50"
+    assert f"{gains[0]:.3f}" == "0.155" and gains[0] == min(gains) and f"{gaps[0]:.3f}" == "0.500"
+    assert "on average 0.30 of 0.50 (five seeds), on this seed\n(0) only 0.155 of 0.500" in _markdown("14_transfer_learning.ipynb")
