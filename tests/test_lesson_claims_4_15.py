@@ -113,10 +113,15 @@ def test_the_multiply_adds_lesson_4_quotes():
     assert "VGG-19 about 19.6 G, ResNet-50 about 3.8 G" in text and "MobileNet about 569 M" in text
 
 
-def test_the_ilsvrc_results_quoted_by_lessons_1_and_4_agree():
+def test_the_ilsvrc_results_quoted_by_lessons_1_and_4_are_the_packages_table():
+    from dlcourse.analysis import ILSVRC_TOP5_ERROR
+
+    assert ILSVRC_TOP5_ERROR == {"alexnet": (2012, 1, 0.153), "vgg": (2014, 2, 0.073), "googlenet": (2014, 1, 0.0667)}
     one, four = _markdown("01_perceptron_and_mlp.ipynb"), _markdown("04_classic_cnns.ipynb")
     assert "ILSVRC-2012 (top-5 error 15.3%" in one and "ILSVRC-2012 winner, 15.3% top-5 error" in four
     assert "second in ILSVRC-2014, 7.3%, behind GoogLeNet's 6.7%" in four
+    assert "**The notes say / in fact: the ImageNet results.**" in four
+    assert "AlexNet won ILSVRC-2012 with a **15.3%**" in four and "placed **second** in classification with **7.3%**" in four
 
 
 # Lesson 5 -------------------------------------------------------------------------------------------
