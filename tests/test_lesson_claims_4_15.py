@@ -202,3 +202,21 @@ def test_lesson_14_stored_run_is_the_readme_seed_0_row_and_its_text_quotes_the_t
     assert f"{np.mean(gains):.2f}" == "0.30" and f"{np.mean(gaps):.2f}" == "0.50"
     assert f"{gains[0]:.3f}" == "0.155" and gains[0] == min(gains) and f"{gaps[0]:.3f}" == "0.500"
     assert "on average 0.30 of 0.50 (five seeds), on this seed\n(0) only 0.155 of 0.500" in _markdown("14_transfer_learning.ipynb")
+
+
+# Terms -----------------------------------------------------------------------------------------------
+
+def test_regularisation_is_gyuje_and_normalisation_jeongyuhwa_in_every_lesson_and_the_readme():
+    """규제/정칙화 for regularisation, 정규화 for normalisation: the two are never swapped."""
+    texts = {path.name: path.read_text(encoding="utf-8") for path in sorted(LESSONS.glob("*.ipynb"))}
+    texts["README.md"] = (ROOT / "README.md").read_text(encoding="utf-8")
+    pattern = re.compile(r"([Rr]egulari[sz]\w*|[Nn]ormali[sz]\w*)[^()\n]{0,20}\(([^)\n]*[가-힣][^)\n]*)\)")
+    seen = set()
+    for name, text in texts.items():
+        for english, korean in pattern.findall(text):
+            if english.lower().startswith("regulari"):
+                assert ("규제" in korean or "정칙화" in korean) and "정규화" not in korean, (name, english, korean)
+            else:
+                assert "정규화" in korean and "규제" not in korean, (name, english, korean)
+            seen.add(english.lower()[:7])
+    assert seen == {"regular", "normali"}
