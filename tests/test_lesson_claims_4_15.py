@@ -98,6 +98,31 @@ def test_adadelta_on_the_valley_ends_where_lesson_3_says_and_its_epsilon():
     assert round(float(valley(path[200])), 2) == 0.04        # "reaches f = 0.04" after 200
     assert f"{float(valley(path[300])):.4f}" == "0.0000"      # "and 0.0000 after 300"
     assert adadelta.epsilon == 1e-7 and f"{np.sqrt(adadelta.epsilon):.4f}" == "0.0003"   # the first steps' scale
+    assert "`sqrt(ε)` ≈ 0.0003 (ε = 1e-7)" in _markdown("03_training_strategies.ipynb")
+
+
+def test_lesson_3_quotes_its_stored_full_run():
+    """The sentences quote a full run: the stored outputs must be that run and say the same numbers."""
+    out, text = _outputs("03_training_strategies.ipynb"), _markdown("03_training_strategies.ipynb")
+    if "quick=False" not in out:
+        pytest.skip("lesson 3's stored outputs are not a full run")
+    assert "batch     {2: 0.75, 8: 0.953, 64: 0.983}" in out and "group     {2: 0.283, 8: 0.858, 64: 0.964}" in out
+    assert "0.75 / 0.95 / 0.98 at batches 2 / 8 / 64" in text and "0.28 / 0.86 / 0.96 for group norm" in text
+    sizes = dict(re.findall(r"(\w+)\s+\{2: ([\d.]+), 8", out))
+    assert max(sizes, key=lambda kind: float(sizes[kind])) == "batch"        # "batch norm still trains best"
+    sweep = re.search(r"training mode, batch statistics: \{1: ([\d.]+), 2: ([\d.]+), 4: [\d.]+, 8: ([\d.]+)", out)
+    assert [round(float(v), 2) for v in sweep.groups()] == [0.69, 0.87, 0.97]   # "about 0.68 ... 0.87 ... 0.97"
+    gaps = {name: (train, val, gap) for name, train, val, gap in
+            re.findall(r"^(\w+)\s+train ([\d.]+)  val ([\d.]+)  gap ([+-][\d.]+)$", out, re.M)}
+    assert gaps["none"] == ("1.000", "0.917", "+0.083")
+    for name, quoted in (("augmentation", "+0.047"), ("mixup", "+0.052"), ("label_smoothing", "+0.056"),
+                         ("l2", "+0.073"), ("input_noise", "+0.084")):
+        assert gaps[name][2] == quoted and quoted in text, name
+    for name in ("dropout", "cutmix", "l2"):
+        assert 0.07 <= float(gaps[name][2]) <= 0.08, name                     # "between +0.07 and +0.08"
+    raised = {name for name, (_, val, _) in gaps.items() if float(val) > 0.917}
+    assert raised == {"label_smoothing", "mixup", "dropout"}                  # and only these raise validation
+    assert gaps["augmentation"][1] == gaps["cutmix"][1] == "0.896"
 
 
 # Lesson 4 -------------------------------------------------------------------------------------------
