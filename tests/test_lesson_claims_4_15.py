@@ -245,3 +245,34 @@ def test_regularisation_is_gyuje_and_normalisation_jeongyuhwa_in_every_lesson_an
                 assert "정규화" in korean and "규제" not in korean, (name, english, korean)
             seen.add(english.lower()[:7])
     assert seen == {"regular", "normali"}
+
+
+# Plots ------------------------------------------------------------------------------------------------
+
+def test_feature_maps_and_heat_maps_have_one_colour_scale_and_a_colour_bar(tmp_path):
+    from dlcourse.interpret import plot_grid, plot_maps
+
+    maps = np.random.default_rng(0).random((6, 6, 10)) * np.arange(1, 11)   # channels of different strength
+    fig = plot_grid(maps, title="feature maps", path=tmp_path / "maps.png")
+    images = [image for ax in fig.axes[:-1] for image in ax.get_images()]
+    assert len(images) == 10 and {image.get_clim() for image in images} == {(0.0, float(maps.max()))}
+    assert fig.axes[-1].get_ylabel() == "activation"
+    filters = plot_grid(np.random.default_rng(0).normal(size=(3, 3, 2, 4)))
+    low, high = filters.axes[0].get_images()[0].get_clim()
+    assert low == -high and filters.axes[-1].get_ylabel().startswith("weight")
+    heat = plot_maps(np.zeros((2, 8, 8, 1)), np.ones((2, 8, 8)) / 2, titles=["a", "b"])
+    assert heat.axes[-1].get_ylabel() == "relevance (0-1)"
+
+
+def test_the_kfold_legend_sits_below_the_bars():
+    from types import SimpleNamespace
+
+    from dlcourse.validation import plot_folds
+
+    result = SimpleNamespace(folds=[{"accuracy": v} for v in (0.93, 0.95, 0.96)], mean={"accuracy": 0.947},
+                             std={"accuracy": 0.012})
+    fig = plot_folds(result)
+    ax = fig.axes[0]
+    fig.canvas.draw()
+    legend_box = ax.get_legend().get_window_extent()
+    assert legend_box.y1 <= ax.get_window_extent().y0     # under the axes: it covers no bar
