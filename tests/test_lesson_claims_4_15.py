@@ -276,3 +276,10 @@ def test_the_kfold_legend_sits_below_the_bars():
     fig.canvas.draw()
     legend_box = ax.get_legend().get_window_extent()
     assert legend_box.y1 <= ax.get_window_extent().y0     # under the axes: it covers no bar
+
+
+def test_bias_squared_is_nearly_zero_from_degree_5_as_lesson_7_reads_the_table():
+    from dlcourse.validation import polynomial_bias_variance
+
+    rows = polynomial_bias_variance(range(7))
+    assert rows[4]["bias2"] > 1e-3 and all(r["bias2"] < 1e-4 for r in rows[5:])   # 0.0056 at 4, 0.0000 from 5
