@@ -283,3 +283,19 @@ def test_bias_squared_is_nearly_zero_from_degree_5_as_lesson_7_reads_the_table()
 
     rows = polynomial_bias_variance(range(7))
     assert rows[4]["bias2"] > 1e-3 and all(r["bias2"] < 1e-4 for r in rows[5:])   # 0.0056 at 4, 0.0000 from 5
+
+
+def test_no_figure_is_attributed_to_the_notes_that_the_notes_do_not_give():
+    """Issue 16: the 784-128-10 MLP, 'Adam 1e-3, batch 128, 4 epochs', '32-128' and the hand-set gate weights
+    are ours or Keras', not the notes'."""
+    texts = [(ROOT / "README.md").read_text(encoding="utf-8")]
+    texts += [path.read_text(encoding="utf-8") for path in sorted(LESSONS.glob("*.ipynb"))]
+    texts += [path.read_text(encoding="utf-8") for path in sorted((ROOT / "dlcourse").rglob("*.py"))]
+    everything = "\n".join(texts)
+    for phrase in ("NOTES_RECIPE", "the notes' MNIST MLP", "notes say 32-128", "weights from the notes",
+                   "the notes' 784-128-10", "the notes' recipe (Adam"):
+        assert phrase.lower() not in everything.lower(), phrase
+    from dlcourse.train.config import KERAS_DEFAULT_RECIPE
+
+    assert KERAS_DEFAULT_RECIPE is not None and "Keras' defaults (Adam 1e-3, batch 128)" in texts[0]
+    assert "one choice of many that work" in _markdown("01_perceptron_and_mlp.ipynb")   # the gate weights are ours
