@@ -299,3 +299,14 @@ def test_no_figure_is_attributed_to_the_notes_that_the_notes_do_not_give():
 
     assert KERAS_DEFAULT_RECIPE is not None and "Keras' defaults (Adam 1e-3, batch 128)" in texts[0]
     assert "one choice of many that work" in _markdown("01_perceptron_and_mlp.ipynb")   # the gate weights are ours
+
+
+def test_lesson_4_degradation_text_agrees_with_its_stored_full_run():
+    out = _outputs("04_classic_cnns.ipynb")
+    if "full mode" not in out:
+        pytest.skip("lesson 4's stored outputs are not a full run")
+    loss = {name: float(value) for name, value in re.findall(r"^(\S+)\s+final training loss ([\d.]+)", out, re.M)}
+    assert set(loss) == {"plain-20", "plain-56", "resnet-56"}     # "the residual 56-layer net"
+    assert loss["plain-56"] > 10 * loss["plain-20"]               # the deeper plain net trains worse
+    assert loss["resnet-56"] < loss["plain-56"] / 10              # shortcuts fix most of it
+    assert loss["resnet-56"] > loss["plain-20"]                   # "the shallow 20-layer net is simply quicker"
