@@ -310,3 +310,16 @@ def test_lesson_4_degradation_text_agrees_with_its_stored_full_run():
     assert loss["plain-56"] > 10 * loss["plain-20"]               # the deeper plain net trains worse
     assert loss["resnet-56"] < loss["plain-56"] / 10              # shortcuts fix most of it
     assert loss["resnet-56"] > loss["plain-20"]                   # "the shallow 20-layer net is simply quicker"
+
+
+def test_lesson_13_text_agrees_with_its_stored_full_run():
+    out, text = _outputs("13_vit_and_distillation.ipynb"), _markdown("13_vit_and_distillation.ipynb")
+    if "full mode" not in out:
+        pytest.skip("lesson 13's stored outputs are not a full run")
+    teacher, scratch, distilled = re.search(
+        r"teacher CNN ([\d.]+) \| ViT from scratch ([\d.]+) \| ViT distilled ([\d.]+)", out).groups()
+    assert float(teacher) > float(distilled) > float(scratch)       # the CNN wins; distillation closes most of it
+    assert f"notes_cnn{' ' * 9}93,322 parameters  test accuracy {teacher}" in out
+    assert f"the CNN reaches {teacher} test accuracy and the ViT {scratch}" in text
+    assert f"the same ViT reaches {distilled} against {scratch}" in text
+    assert f"{float(distilled) - float(scratch):.3f}" == "0.014" and f"{float(teacher) - float(scratch):.2f}" == "0.02"
