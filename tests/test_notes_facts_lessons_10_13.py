@@ -28,11 +28,11 @@ def test_the_rnn_non_linearity_is_tanh_not_arctan():
     layer = keras_layer("simple_rnn", 3)
     assert layer.get_config()["activation"] == "tanh"     # Keras' SimpleRNN default
     x = np.random.default_rng(0).normal(scale=3.0, size=(1, 1, 2)).astype("float32")
-    layer(x)  # build, then fix the weights: freshly drawn ones can leave x W + b where tanh and arctan agree
-    rng = np.random.default_rng(1)
-    layer.set_weights([rng.normal(size=w.shape).astype("float32") for w in layer.get_weights()])
-    h = keras.ops.convert_to_numpy(layer(x))
-    kernel, _, bias = layer.get_weights()                 # one step from h_0 = 0: h_1 = tanh(x W + b)
+    layer(x)                                              # built with Keras' random weights, unseeded:
+    kernel = np.array([[1.0, -0.5, 0.8], [0.3, 0.9, -1.2]], "float32")   # set fixed ones, so that the
+    bias = np.array([0.5, -1.0, 0.2], "float32")                           # pre-activations are not all tiny
+    layer.set_weights([kernel, np.zeros((3, 3), "float32"), bias])
+    h = keras.ops.convert_to_numpy(layer(x))              # one step from h_0 = 0: h_1 = tanh(x W + b)
     pre = x[0] @ kernel + bias
     np.testing.assert_allclose(h, np.tanh(pre), atol=1e-6)
     assert np.abs(np.arctan(pre) - np.tanh(pre)).max() > 1e-3   # arctan would give other numbers

@@ -17,10 +17,10 @@ from dlcourse.analysis.counting import (
     dense_params,
 )
 from dlcourse.analysis.formulas import cross_entropy, init_std
-from dlcourse.analysis.published import googlenet_parameter_parts
+from dlcourse.analysis.published import ILSVRC_TOP5_ERROR, googlenet_parameter_parts
 from dlcourse.analysis.receptive_field import receptive_field
 
 __all__ = [
-    "CountTable", "LayerCount", "conv_output_size", "conv_params", "count_macs", "count_params", "cross_entropy",
+    "CountTable", "ILSVRC_TOP5_ERROR", "LayerCount", "conv_output_size", "conv_params", "count_macs", "count_params", "cross_entropy",
     "dense_params", "googlenet_parameter_parts", "init_std", "receptive_field",
 ]

@@ -5,17 +5,29 @@ et al., CVPR 2015, section 5) and as 6.6M (torchvision's ``googlenet``); ours ha
 counts a different network: with or without the two auxiliary classifiers (보조 분류기, used only in
 training), the 1000-way classifier, the paper's 5x5 branches (torchvision keeps a 3x3) and batch
 norm (배치 정규화; the paper has conv biases instead). `googlenet_parameter_parts` counts each part.
+`ILSVRC_TOP5_ERROR` holds the ImageNet-challenge results the notes quote, with their sources.
 
 Example:
     >>> parts = googlenet_parameter_parts()
     >>> parts["ours"], parts["paper"]
     (7020392, 6998552)
+    >>> ILSVRC_TOP5_ERROR["vgg"]   # second in 2014, behind GoogLeNet
+    (2014, 2, 0.073)
 """
 
 from __future__ import annotations
 
 import functools
 
+# The ImageNet challenge (ILSVRC) results the notes cite: (year, place in classification, top-5 test error).
+# AlexNet: Krizhevsky et al. 2012, Table 2 (seven CNNs, two pre-trained on ImageNet Fall 2011; the
+# runner-up had 26.2%). VGG: Simonyan & Zisserman 2015, Table 7 (the 7-net submission; 6.8% after the
+# challenge). GoogLeNet: Szegedy et al. 2015, Table 2.
+ILSVRC_TOP5_ERROR = {
+    "alexnet": (2012, 1, 0.153),
+    "vgg": (2014, 2, 0.073),
+    "googlenet": (2014, 1, 0.0667),
+}
 AUX_PREFIXES = ("aux1_", "aux2_")  # googlenet's auxiliary classifiers' layer names
 COUNTING_INPUT = (64, 64, 3)  # counts do not depend on it: both heads pool to a fixed size first
 

@@ -50,8 +50,8 @@ ADVICE = {
         "Use a bigger model (more layers or units) and train longer."
     ),
     "plateau": (
-        "the {watched} has plateaued: its best over the last {window} epochs ({best_recent:.3g}) improved on "
-        "the best before them ({best_before:.3g}) by under {tolerance:.1%}, at a constant learning rate, "
+        "the {watched} has plateaued: its best over the last {window} epochs ({best_recent:.3g}) is not "
+        "{tolerance:.1%} below the best before them ({best_before:.3g}), at a constant learning rate, "
         "whose steps stay as large as they were: add a schedule (step decay or cosine) to settle into "
         "the minimum."
     ),

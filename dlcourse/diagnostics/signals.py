@@ -124,14 +124,15 @@ def signal_experiment(x, y, settings, depth=10, width=256) -> dict:
 
 
 def symmetry_after_training(initializer="zeros", activation="tanh", x=None, y=None, steps=20, seed=0) -> float:
-    """How different the hidden units of a 2-layer MLP are after `steps` of SGD: 0 means symmetric.
+    """How different the hidden units of an MLP with two hidden layers are after `steps` of SGD: 0 means symmetric.
 
     With all weights equal (zeros or any constant), every hidden unit computes the same function and
     receives the same gradient, so no amount of training makes them differ: the symmetry that random
     initialisation exists to break.
 
     Returns:
-        The largest standard deviation, across hidden units, of the first layer's incoming weights.
+        The largest standard deviation, across the 16 units of the second hidden layer (``dense_2``), of
+        their incoming weights (one row of its kernel per unit of the first hidden layer feeding it).
 
     Example:
         >>> rng = np.random.default_rng(0)

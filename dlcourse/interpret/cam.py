@@ -194,45 +194,75 @@ def feature_maps(model, image, layer: str | None = None) -> np.ndarray:
 
 
 def plot_maps(images, maps, *, titles=None, path=None, alpha: float = 0.5):
-    """Each image with its heat map (Grad-CAM or saliency) over it, side by side; saved to `path` if given.
+    """Each image with its heat map (Grad-CAM or saliency, scaled to [0, 1]) over it, side by side, and
+    one colour bar for the heat; saved to `path` if given.
 
     Returns:
         The matplotlib Figure.
     """
-    from dlcourse.plotting import new_figure, save_figure
+    from dlcourse.plotting import save_figure, setup_matplotlib
 
     images = np.asarray(images)
-    fig, axes = new_figure(ncols=len(maps), squeeze=False, figsize=(2.2 * len(maps), 2.4))
+    count = len(maps)
+    fig = setup_matplotlib().figure(figsize=(2.2 * count + 0.9, 2.5))
+    grid = fig.add_gridspec(1, count + 1, width_ratios=[1] * count + [0.08])  # the last column: the colour bar
     for i, (image, heat) in enumerate(zip(images, maps)):
-        ax = axes[0, i]
+        ax = fig.add_subplot(grid[0, i])
         ax.imshow(image[..., 0] if image.shape[-1] == 1 else np.clip(image, 0, 1), cmap="gray")
-        ax.imshow(heat, cmap="jet", alpha=alpha, vmin=0, vmax=1)
+        shown = ax.imshow(heat, cmap="jet", alpha=alpha, vmin=0, vmax=1)
         ax.set_axis_off()
         if titles is not None:
             ax.set_title(str(titles[i]))
+    fig.colorbar(shown, cax=fig.add_subplot(grid[0, count]), label="relevance (0-1)")
     if path is not None:
         save_figure(fig, path)
     return fig
 
 
-def plot_grid(arrays, *, title: str = "", path=None, max_panels: int = 32):
+def plot_grid(arrays, *, title: str = "", path=None, max_panels: int = 32, label: str | None = None):
     """A grid of 2-d arrays (feature maps ``(h, w, c)`` or filters ``(h, w, in, out)``, channel by channel).
+
+    All panels share one colour scale, drawn as a colour bar, so that their strengths compare: grey from
+    0 for feature maps (after ReLU), blue-white-red around 0 for signed arrays such as filters.
+
+    Args:
+        arrays: feature maps ``(h, w, c)`` or filters ``(h, w, in, out)`` (drawn as their mean over ``in``).
+        title: the figure's title.
+        path: where to save it, if given.
+        max_panels: at most this many channels, the first ones.
+        label: the colour bar's label; by default "activation" for feature maps and "weight (mean over
+            input channels)" for filters.
 
     Returns:
         The matplotlib Figure.
+
+    Example:
+        >>> fig = plot_grid(np.random.default_rng(0).random((5, 5, 3)), title="three maps")
+        >>> fig.axes[-1].get_ylabel()
+        'activation'
     """
-    from dlcourse.plotting import new_figure, save_figure
+    from dlcourse.plotting import save_figure, setup_matplotlib
 
     arrays = np.asarray(arrays)
     panels = arrays.mean(axis=2) if arrays.ndim == 4 else arrays  # a filter: mean over input channels
     count = min(panels.shape[-1], max_panels)
+    shown = panels[..., :count]
+    limit = float(np.abs(shown).max()) or 1.0
+    signed = float(shown.min()) < 0
+    vmin, cmap = (-limit, "RdBu_r") if signed else (0.0, "gray")
     cols = min(8, count)
     rows = -(-count // cols)
-    fig, axes = new_figure(nrows=rows, ncols=cols, squeeze=False, figsize=(1.3 * cols, 1.3 * rows + 0.4))
-    for i, ax in enumerate(axes.ravel()):
+    fig = setup_matplotlib().figure(figsize=(1.3 * cols + 0.9, 1.45 * rows + 0.4))
+    grid = fig.add_gridspec(rows, cols + 1, width_ratios=[1] * cols + [0.12])  # the last column: the colour bar
+    kind = "filter" if arrays.ndim == 4 else "channel"
+    for i in range(rows * cols):
+        ax = fig.add_subplot(grid[i // cols, i % cols])
         ax.set_axis_off()
         if i < count:
-            ax.imshow(panels[..., i], cmap="gray")
+            image = ax.imshow(shown[..., i], cmap=cmap, vmin=vmin, vmax=limit)
+            ax.set_title(f"{kind} {i + 1}", fontsize=7)
+    default = "weight (mean over input channels)" if arrays.ndim == 4 else "activation"
+    fig.colorbar(image, cax=fig.add_subplot(grid[:, cols]), label=label or default)
     if title:
         fig.suptitle(title)
     if path is not None:

@@ -233,4 +233,4 @@ def plot_folds(result: CVResult, path=None, metric: str = "accuracy", title: str
     ax.set(xlabel="fold", ylabel=f"held-out {metric}", title=title)
     low = min(values + [mean - std])
     ax.set_ylim(max(0.0, low - 0.1 * (1 - low) - 0.02), min(1.0, max(values) + 0.02) if metric == "accuracy" else None)
-    return finish(fig, ax, path, legend_loc="lower right")
+    return finish(fig, ax, path, legend_loc="below")

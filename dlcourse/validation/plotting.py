@@ -15,11 +15,17 @@ def new_axes(figsize=(6, 3.6)):
 
 
 def finish(fig, ax, path=None, legend_loc="best"):
-    """Grid, legend, tight layout; save to `path` (its folder created) when given. Returns `fig`."""
+    """Grid, legend, tight layout; save to `path` (its folder created) when given. Returns `fig`.
+
+    ``legend_loc="below"`` puts the legend under the axes, where it can cover no data.
+    """
     from dlcourse.plotting import save_figure
 
     ax.grid(alpha=0.3)
-    ax.legend(loc=legend_loc)
+    if legend_loc == "below":
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2))
+    else:
+        ax.legend(loc=legend_loc)
     if path:
         save_figure(fig, path, close=False)
     else:
