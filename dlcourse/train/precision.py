@@ -28,14 +28,10 @@ from __future__ import annotations
 
 import contextlib
 
+from dlcourse.checks import check_choice
+
 PRECISIONS = ("auto", "float32", "mixed_bfloat16", "mixed_float16")
 BF16_CPU_FLAGS = ("avx512_bf16", "amx_bf16")  # /proc/cpuinfo flags of native bfloat16 arithmetic
-
-
-def check_precision(precision) -> str:
-    if not isinstance(precision, str) or precision not in PRECISIONS:
-        raise ValueError(f"precision must be one of {PRECISIONS}; got {precision!r}")
-    return precision
 
 
 def cpu_flags(cpuinfo: str | None = None) -> set:
@@ -81,7 +77,7 @@ def _gpu_has_bf16() -> bool:
 def resolve_precision(precision="auto", strategy=None) -> str:
     """The precision `fit` trains in: `precision` itself, or for ``"auto"`` what this hardware runs
     fastest (see the module docstring), for `strategy`'s devices (the default strategy's if None)."""
-    check_precision(precision)
+    check_choice("precision", precision, PRECISIONS)
     if precision != "auto":
         return precision
     from dlcourse.train.devices import resolve_strategy, strategy_device_kind
