@@ -26,6 +26,7 @@ Example:
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
@@ -41,27 +42,25 @@ PLACEMENT_TRIES = 30
 MIN_COLOUR_DISTANCE = 0.45  # between a shape's colour and the background's (RGB, in [0, 1])
 
 
-@dataclass(frozen=True)
-class Shapes:
-    """Images of shapes with their boxes, classes, instance masks and semantic masks.
+@dataclass(frozen=True, kw_only=True)
+class BoxData:
+    """Images with their boxes and class ids: what every detector here trains on.
+
+    The shapes data set (`Shapes`) and the real sets read through TFDS
+    (`dlcourse.data.detection_sets.load_detection_set`) share this form, so `padded` and
+    `detection_dataset` give the same batches for both.
 
     Attributes:
         images: float32 ``(n, size, size, 3)`` in [0, 1].
         boxes: a tuple of ``n`` float32 ``(k_i, 4)`` arrays, xyxy pixels.
         classes: a tuple of ``n`` int32 ``(k_i,)`` arrays, ids into `class_names`.
-        masks: a tuple of ``n`` bool ``(k_i, size, size)`` arrays, one per instance.
-        semantic: int32 ``(n, size, size)``: 0 background, ``1 + class id`` a shape.
-        class_names: the names of the class ids (`SHAPE_CLASSES`).
-        seed: the seed the images were drawn with.
+        class_names: the names of the class ids.
     """
 
     images: np.ndarray
     boxes: tuple
     classes: tuple
-    masks: tuple
-    semantic: np.ndarray
-    class_names: tuple = SHAPE_CLASSES
-    seed: int = 0
+    class_names: tuple
 
     def __len__(self) -> int:
         return len(self.images)
@@ -70,7 +69,7 @@ class Shapes:
     def image_size(self) -> int:
         return int(self.images.shape[1])
 
-    def subset(self, indices) -> "Shapes":
+    def subset(self, indices) -> "BoxData":
         """The images at `indices` (an index array or a slice), with their annotations.
 
         Example:
@@ -78,11 +77,12 @@ class Shapes:
             4
         """
         positions = np.arange(len(self))[indices]
-        return Shapes(
-            images=self.images[positions], boxes=tuple(self.boxes[i] for i in positions),
-            classes=tuple(self.classes[i] for i in positions), masks=tuple(self.masks[i] for i in positions),
-            semantic=self.semantic[positions], class_names=self.class_names, seed=self.seed,
-        )
+        per_image = {name: getattr(self, name) for name in self._per_image}
+        return dataclasses.replace(self, images=self.images[positions], **{
+            name: (tuple(value[i] for i in positions) if isinstance(value, tuple) else value[positions])
+            for name, value in per_image.items()})
+
+    _per_image = ("boxes", "classes")  # the fields with one entry per image, beside the images
 
     def padded(self, max_boxes: int | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Boxes ``(n, M, 4)`` and classes ``(n, M)`` padded with -1 (keras-hub's dense convention).
@@ -111,19 +111,6 @@ class Shapes:
             classes[i, : len(image_classes)] = image_classes
         return boxes, classes
 
-    def padded_masks(self, max_boxes: int | None = None) -> np.ndarray:
-        """Instance masks ``(n, M, size, size)`` uint8 in the order of `padded`'s boxes; padding rows are 0.
-
-        Example:
-            >>> make_shapes(4, image_size=16, max_objects=2).padded_masks(max_boxes=3).shape
-            (4, 3, 16, 16)
-        """
-        boxes, _ = self.padded(max_boxes)
-        masks = np.zeros((*boxes.shape[:2], *self.images.shape[1:3]), "uint8")
-        for i, instance in enumerate(self.masks):
-            masks[i, : len(instance)] = instance
-        return masks
-
     def detection_dataset(self, batch_size: int = 32, *, shuffle: bool = True, seed: int = 0,
                           max_boxes: int | None = None, flip: bool = False, masks: bool = False):
         """A `tf.data.Dataset` of ``(images, {"boxes": (b, M, 4), "classes": (b, M)})``, padded with -1.
@@ -148,6 +135,8 @@ class Shapes:
 
         batch_size = check_positive_int("batch_size", batch_size)
         seed = check_int("seed", seed, minimum=0)
+        if masks and not hasattr(self, "padded_masks"):
+            raise ValueError(f"masks=True: {type(self).__name__} has no instance masks (the shapes data set has)")
         boxes, classes = self.padded(max_boxes)
         targets = {"boxes": boxes, "classes": classes}
         if masks:
@@ -159,6 +148,40 @@ class Shapes:
             dataset = dataset.map(lambda image, target: random_flip_left_right(image, target, seed),
                                   num_parallel_calls=tf.data.AUTOTUNE)
         return dataset.batch(batch_size).prefetch(tf.data.AUTOTUNE)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Shapes(BoxData):
+    """Images of shapes with their boxes, classes, instance masks and semantic masks.
+
+    Attributes:
+        images: float32 ``(n, size, size, 3)`` in [0, 1].
+        boxes: a tuple of ``n`` float32 ``(k_i, 4)`` arrays, xyxy pixels.
+        classes: a tuple of ``n`` int32 ``(k_i,)`` arrays, ids into `class_names`.
+        masks: a tuple of ``n`` bool ``(k_i, size, size)`` arrays, one per instance.
+        semantic: int32 ``(n, size, size)``: 0 background, ``1 + class id`` a shape.
+        class_names: the names of the class ids (`SHAPE_CLASSES`).
+        seed: the seed the images were drawn with.
+    """
+
+    masks: tuple
+    semantic: np.ndarray
+    class_names: tuple = SHAPE_CLASSES
+    seed: int = 0
+    _per_image = ("boxes", "classes", "masks", "semantic")
+
+    def padded_masks(self, max_boxes: int | None = None) -> np.ndarray:
+        """Instance masks ``(n, M, size, size)`` uint8 in the order of `padded`'s boxes; padding rows are 0.
+
+        Example:
+            >>> make_shapes(4, image_size=16, max_objects=2).padded_masks(max_boxes=3).shape
+            (4, 3, 16, 16)
+        """
+        boxes, _ = self.padded(max_boxes)
+        masks = np.zeros((*boxes.shape[:2], *self.images.shape[1:3]), "uint8")
+        for i, instance in enumerate(self.masks):
+            masks[i, : len(instance)] = instance
+        return masks
 
     def image_data(self, *, test: "Shapes | None" = None, validation_split: float = 0.1, seed: int = 0):
         """The semantic masks as segmentation `ImageData` (y: ``(n, size, size)`` ids of `SEMANTIC_CLASSES`).
