@@ -156,7 +156,7 @@ def test_the_checklist_defaults_lesson_5_describes():
 
     config = ChecklistConfig()
     assert config.lr_steps == 100                           # "~100 mini-batches"
-    assert 1 <= config.grid_epochs <= 5                     # "1-5 epochs each"
+    assert config.grid_epochs in range(1, 6)                # "1-5 epochs each"
     assert config.window == 3 and config.tiny_sample == 64  # "the last 3 epochs", "64 shuffled labels"
     assert config.final_schedule == "constant"
 
