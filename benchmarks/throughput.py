@@ -178,7 +178,8 @@ def matmul_timers(size=PEAK_SIZE, dtype="float32") -> tuple:
 
     def backend():
         start = time.perf_counter()
-        keras.ops.convert_to_numpy(matmul(ta, tb)[0, 0])  # forces the product to finish
+        # forces the product to finish (as float32: a bfloat16 scalar does not convert to numpy on TensorFlow)
+        keras.ops.convert_to_numpy(keras.ops.cast(matmul(ta, tb)[0, 0], "float32"))
         return time.perf_counter() - start
 
     def numpy_blas():
