@@ -23,13 +23,13 @@ from __future__ import annotations
 import numpy as np
 
 from dlcourse.checks import check_choice, check_positive_int
-from dlcourse.data.datasets import DatasetUnavailable
-from dlcourse.data.segmentation_sets import VOC_CLASSES, _import_tfds
+from dlcourse.data.segmentation_sets import VOC_CLASSES, _tfds_load
 
 TFDS_NAMES = {"voc": "voc/2007", "coco": "coco/2017"}
 DETECTION_SETS = tuple(TFDS_NAMES)
 SPLITS = {"voc": ("train", "validation", "test"), "coco": ("train", "validation", "test")}
 IGNORED_FLAGS = {"voc": "is_difficult", "coco": "is_crowd"}  # what each evaluation leaves out
+DOWNLOAD_SIZES = {"voc": "about 900 MB", "coco": "about 25 GB"}
 DEFAULT_IMAGE_SIZE = 128
 MIN_BOX_PIXELS = 1.0  # a box narrower or lower than this, once resized, is left out
 
@@ -73,16 +73,9 @@ def load_detection_set(name: str, split: str = "train", image_size: int = DEFAUL
     image_size = check_positive_int("image_size", image_size)
     if limit is not None:
         limit = check_positive_int("limit", limit)
-    tfds = tfds if tfds is not None else _import_tfds(TFDS_NAMES[name])
-    try:
-        dataset, info = tfds.load(TFDS_NAMES[name], split=split, data_dir=data_dir, with_info=True)
-    except Exception as error:  # offline: a download error of some kind, whichever the transport raises
-        raise DatasetUnavailable(
-            f"{TFDS_NAMES[name]} could not be loaded through TensorFlow Datasets ({type(error).__name__}: "
-            f"{str(error)[:120]}). It needs a network the first time (VOC 2007 about 900 MB, COCO 2017 about "
-            f"25 GB, then cached in {data_dir or '~/tensorflow_datasets'}); offline, copy a prepared TFDS "
-            f"folder there, or use the shapes data set (dlcourse.data.shapes.load_shapes)"
-        ) from error
+    tfds, (dataset, info) = _tfds_load(tfds, TFDS_NAMES[name], size=DOWNLOAD_SIZES[name], data_dir=data_dir,
+                                       fallback="the shapes data set (dlcourse.data.shapes.load_shapes)",
+                                       split=split, with_info=True)
     try:
         class_names = tuple(info.features["objects"]["label"].names)
     except (AttributeError, KeyError, TypeError):

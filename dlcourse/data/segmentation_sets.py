@@ -98,6 +98,20 @@ def _import_tfds(name):
     return tensorflow_datasets
 
 
+def _tfds_load(tfds, name, *, size, fallback, data_dir=None, **load_args):
+    """``tfds.load(name, data_dir=data_dir, **load_args)`` (`tfds` None: the installed module), or one
+    `DatasetUnavailable` saying what the download needs (`size`) and what to use offline (`fallback`)."""
+    tfds = tfds if tfds is not None else _import_tfds(name)
+    try:
+        return tfds, tfds.load(name, data_dir=data_dir, **load_args)
+    except Exception as error:  # offline: a download error of some kind, whichever the transport raises
+        raise DatasetUnavailable(
+            f"{name} could not be loaded through TensorFlow Datasets ({type(error).__name__}: "
+            f"{str(error)[:120]}). It needs a network the first time ({size}, then cached in "
+            f"{data_dir or '~/tensorflow_datasets'}); offline, copy a prepared TFDS folder there, or use {fallback}"
+        ) from error
+
+
 def load_pets(image_size=DEFAULT_IMAGE_SIZE, limit=None, validation_split=0.1, seed=0, *, tfds=None, data_dir=None):
     """Oxford-IIIT Pets from TFDS as segmentation `ImageData` (background, pet, border).
 
@@ -113,16 +127,8 @@ def load_pets(image_size=DEFAULT_IMAGE_SIZE, limit=None, validation_split=0.1, s
     """
     from dlcourse.data.arrays import as_image_data
 
-    tfds = tfds if tfds is not None else _import_tfds("oxford_iiit_pet")
-    try:
-        train, test = tfds.load("oxford_iiit_pet", split=["train", "test"], data_dir=data_dir)
-    except Exception as error:  # offline: a download error of some kind, whichever the transport raises
-        raise DatasetUnavailable(
-            f"oxford_iiit_pet could not be loaded through TensorFlow Datasets ({type(error).__name__}: "
-            f"{str(error)[:120]}). It needs a network the first time (about 800 MB, then cached in "
-            f"{data_dir or '~/tensorflow_datasets'}); offline, copy a prepared TFDS folder there, or use "
-            f"load_dataset('shapes', task='segmentation')"
-        ) from error
+    tfds, (train, test) = _tfds_load(tfds, "oxford_iiit_pet", size="about 800 MB", data_dir=data_dir,
+                                     fallback="load_dataset('shapes', task='segmentation')", split=["train", "test"])
 
     def pairs(split):
         for example in tfds.as_numpy(split):
