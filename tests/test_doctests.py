@@ -20,7 +20,7 @@ NOT_IMPORTED = {"dlcourse.__main__"}  # running it is the command line, not an e
 SLOW = {
     "dlcourse.checklist", "dlcourse.diagnostics.normalization", "dlcourse.diagnostics.normalization.batch_size_experiment",
     "dlcourse.diagnostics.normalization.train_normalized_cnn", "dlcourse.diagnostics.normalization.batch_statistics_sweep",
-    "dlcourse.diagnostics.gradient_descent", "dlcourse.regularization.experiment",
+    "dlcourse.diagnostics.gradient_descent", "dlcourse.diagnostics.degradation.degradation_experiment", "dlcourse.regularization.experiment",
     "dlcourse.regularization.experiment.early_stopping_run",
     "dlcourse.train.fit", "dlcourse.tuning", "dlcourse.tuning.tuners", "dlcourse.tuning.tuners.search",
     "dlcourse.validation", "dlcourse.validation.bias_variance", "dlcourse.validation.ensembles",

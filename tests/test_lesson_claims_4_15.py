@@ -333,3 +333,32 @@ def test_lesson_2_stored_run_reaches_what_its_text_promises_and_shows_no_folder(
     if run is None or run.group(1) != "mnist":
         pytest.skip("lesson 2's stored outputs are not the full MNIST run")
     assert float(run.group(2)) >= 99.0 and run.group(3) == "3"
+
+
+@pytest.mark.slow
+def test_lesson_4_degradation_holds_at_small_size(digits8):
+    """Lesson 4, section 5, with the lesson's own function: plain-8 vs plain-26 vs resnet-26, 4 epochs on 8x8 digits."""
+    from dlcourse.diagnostics.degradation import degradation_experiment
+
+    loss = {name: h["loss"][-1] for name, h in degradation_experiment(digits8, shallow=1, deep=4, epochs=4).items()}
+    assert list(loss) == ["plain-8", "plain-26", "resnet-26"]
+    assert loss["plain-26"] > 5 * loss["plain-8"], loss        # the deeper plain net trains worse: higher *training* loss
+    assert loss["resnet-26"] < loss["plain-26"] / 3, loss      # identity shortcuts fix most of it
+    assert loss["resnet-26"] > loss["plain-8"], loss           # and the shallow net is still quicker on so little data
+
+
+@pytest.mark.slow
+def test_lesson_13_cnn_beats_vit_from_scratch_and_distillation_closes_part_of_the_gap(digits):
+    """Lesson 13, sections 3-4, at small size: the lesson's models, `fit` and `Distiller`, 10 epochs instead of 60."""
+    from dlcourse.models import notes_cnn, vit_tiny_digits
+    from dlcourse.models.sequence.distillation import Distiller
+    from dlcourse.train import fit
+
+    def train(model):
+        return fit(model, digits, epochs=10, batch_size=64, seed=0, verbose=0, tensorboard=False)
+
+    teacher = train(lambda: notes_cnn(classifier_activation=None))
+    scratch = train("vit_tiny_digits")
+    distilled = train(Distiller(vit_tiny_digits(classifier_activation=None), teacher.model, temperature=4.0, alpha=0.5))
+    accuracy = [run.test["accuracy"] for run in (teacher, distilled, scratch)]
+    assert accuracy[0] > accuracy[1] > accuracy[2], accuracy

@@ -1,5 +1,6 @@
 """Diagnostics of training signals: activation and gradient statistics per layer, the initialisation
-(가중치 초기화) and activation experiments, and normalisation (정규화) against batch size.
+(가중치 초기화) and activation experiments, normalisation (정규화) against batch size, and the degradation
+of deep plain networks that residual learning (잔차 학습) fixes.
 
 Example:
     >>> import numpy as np
@@ -11,6 +12,7 @@ Example:
     {'tanh/small_random': 0.0, 'relu/he': 0.0035}
 """
 
+from dlcourse.diagnostics.degradation import degradation_experiment, plain_or_residual_net
 from dlcourse.diagnostics.gradient_descent import DESCENT_BATCH_SIZES, descent_comparison
 from dlcourse.diagnostics.normalization import (
     BN_MOMENTUM,
@@ -33,6 +35,6 @@ from dlcourse.diagnostics.signals import (
 
 __all__ = [
     "ACTIVATIONS", "BN_MOMENTUM", "DESCENT_BATCH_SIZES", "INITIALIZERS", "NORMALIZATIONS", "batch_size_experiment", "batch_statistics_sweep",
-    "deep_network", "descent_comparison", "layer_statistics", "normalization_layer", "normalized_cnn", "train_normalized_cnn",
-    "plot_signals", "signal_experiment", "symmetry_after_training",
+    "deep_network", "degradation_experiment", "descent_comparison", "layer_statistics", "normalization_layer", "normalized_cnn", "train_normalized_cnn",
+    "plain_or_residual_net", "plot_signals", "signal_experiment", "symmetry_after_training",
 ]
