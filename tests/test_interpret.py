@@ -136,6 +136,20 @@ def test_lr_find_restores_the_weights_and_optimizer_and_suggests_rates_in_range(
     assert (tmp_path / "lr.png").exists()
 
 
+def test_the_steepest_suggestion_ignores_an_unlucky_first_batch():
+    """Lesson 15's finder once suggested its own lower bound, 1e-5: its first batch's loss was high by chance,
+    and a moving average of one batch falling to one of two looked like the steepest part of the curve."""
+    from dlcourse.interpret.lr_finder import SKIP_START, _suggest
+
+    rates = list(np.logspace(-5, 1, 60))
+    falling = 3.0 - 2.5 / (1 + np.exp(-(np.arange(50) - 32) / 3.0))      # falls fastest at point 32
+    smoothed = [4.0, 3.0] + list(falling[2:]) + list(np.linspace(0.6, 3.0, 10))   # then diverges
+    suggestions = _suggest(rates, smoothed)
+    assert SKIP_START == 10
+    assert suggestions["steepest"] == rates[32]
+    assert suggestions["minimum_over_10"] == rates[49] / 10
+
+
 @pytest.mark.parametrize("kwargs, message", [
     ({"lr_min": 1e-2, "lr_max": 1e-3}, "range is empty"),
     ({"lr_min": 0.0}, "lr_min must be a positive number"),

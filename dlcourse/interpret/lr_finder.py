@@ -25,6 +25,7 @@ from dlcourse.checks import check_positive_int
 
 SMOOTHING = 0.9  # exponential moving average of the loss, bias-corrected as Adam's moments
 STOP_FACTOR = 4  # stop once the smoothed loss is this many times its lowest: it diverged
+SKIP_START = round(1 / (1 - SMOOTHING))  # 10: the first points' average holds too few batches to judge a slope
 
 
 @dataclass
@@ -33,7 +34,7 @@ class LRFinderResult:
 
     ``suggestions["minimum_over_10"]`` is a tenth of the rate with the lowest smoothed loss (still on
     the steep, stable part of the curve); ``suggestions["steepest"]`` the rate where the smoothed
-    loss fell fastest per decade.
+    loss fell fastest per decade, not counting the first `SKIP_START` (10) points.
     """
 
     lr: list
@@ -153,9 +154,13 @@ def _suggest(rates, smoothed) -> dict:
         return {}
     best = int(np.argmin(smoothed))
     suggestions = {"minimum_over_10": rates[best] / 10}
-    if best >= 2:
-        slopes = np.gradient(np.asarray(smoothed[:best + 1]), np.log10(rates[:best + 1]))
-        suggestions["steepest"] = rates[int(np.argmin(slopes))]
+    # The first SKIP_START points average only a few batches (the moving average's window is 1 / (1 -
+    # SMOOTHING) = 10 batches), so one unlucky first batch looks like the steepest fall: skip them, as
+    # fastai's first finder did (skip_start=10).
+    start = SKIP_START if best - SKIP_START >= 2 else 0
+    if best - start >= 2:
+        slopes = np.gradient(np.asarray(smoothed[start:best + 1]), np.log10(rates[start:best + 1]))
+        suggestions["steepest"] = rates[start + int(np.argmin(slopes))]
     else:
         suggestions["steepest"] = rates[best]
     return suggestions
