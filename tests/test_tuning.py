@@ -290,3 +290,16 @@ def test_resume_continues_a_killed_search_without_rerunning_finished_trials(tmp_
         assert by_id[trial]["hyperparameters"] == values
     run_times = json.loads((directory / "trials" / "oracle.json").read_text())["run_times"]
     assert sorted(run_times) == [str(i) for i in range(5)] and set(run_times.values()) == {1}
+
+
+def test_the_objective_plot_labels_its_axes_in_words(tmp_path):
+    from dlcourse.tuning import plot_objective_by_trial
+    from dlcourse.tuning.tuners import objective_label
+
+    rows = [{"objective": v} for v in (0.5, 0.7, 0.6)]
+    fig = plot_objective_by_trial({"random": rows}, tmp_path / "o.png", "val_accuracy")
+    ax = fig.axes[0]
+    assert (ax.get_xlabel(), ax.get_ylabel()) == ("trial (in the order run)", "validation accuracy")
+    assert ax.get_title() == "validation accuracy by trial"
+    assert list(ax.lines[0].get_ydata()) == [0.5, 0.7, 0.7]                 # the best so far
+    assert objective_label("val_loss") == "validation loss" and objective_label("loss") == "training loss"

@@ -358,6 +358,18 @@ def search(model, data: ImageData, config: SearchConfig | None = None, *, direct
     return SearchResult(rows, best, config, directory, seconds, tuner)
 
 
+def objective_label(objective: str) -> str:
+    """A Keras history key as words for an axis: ``val_`` becomes "validation", ``_`` a space.
+
+    Example:
+        >>> objective_label("val_accuracy"), objective_label("loss")
+        ('validation accuracy', 'training loss')
+    """
+    if objective.startswith("val_"):
+        return "validation " + objective[len("val_"):].replace("_", " ")
+    return "training " + objective.replace("_", " ")
+
+
 def plot_objective_by_trial(results: dict, path=None, objective: str = "val_accuracy", title=None):
     """Plot each strategy's objective by trial (dots) and the best so far (line); save to `path` if given.
 
@@ -374,5 +386,6 @@ def plot_objective_by_trial(results: dict, path=None, objective: str = "val_accu
         trials = np.arange(1, len(values) + 1)
         (line,) = ax.plot(trials, pick.accumulate(values), "-", label=f"{name} (best so far)")
         ax.plot(trials, values, "o", color=line.get_color(), alpha=0.5)
-    ax.set(xlabel="trial", ylabel=objective, title=title or f"{objective} by trial")
+    label = objective_label(objective)
+    ax.set(xlabel="trial (in the order run)", ylabel=label, title=title or f"{label} by trial")
     return finish(fig, ax, path)
