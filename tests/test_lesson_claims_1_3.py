@@ -194,3 +194,15 @@ def test_the_experiments_batch_norm_momentum_is_0_9_and_keras_default_0_99():
 
     assert BN_MOMENTUM == 0.9 == normalized_cnn("batch").get_layer("block1_norm").momentum
     assert keras.layers.BatchNormalization().momentum == 0.99
+
+
+@pytest.mark.slow
+def test_at_equal_steps_every_normaliser_loses_from_small_batches_and_batch_norm_trains_best(digits8):
+    """Lesson 3, section 4, at small size: 80 Adam steps per run (the lesson's full run takes 150)."""
+    from dlcourse.diagnostics import batch_size_experiment
+
+    results = batch_size_experiment(digits8, kinds=("none", "batch", "group"), batch_sizes=(2, 32), steps=80)
+    for kind, by_size in results.items():
+        assert by_size[2] < by_size[32] - 0.1, (kind, results)         # a step on 2 images teaches less
+    for size in (2, 32):
+        assert results["batch"][size] > max(results["none"][size], results["group"][size]), (size, results)
