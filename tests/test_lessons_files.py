@@ -82,6 +82,7 @@ def test_a_built_wheel_contains_the_lessons(tmp_path):
 # --- stored outputs: what a student sees without running anything ---------------------------------
 
 NOISE = re.compile(r"Warning|warn\(|Traceback|Skipping variable loading|retracing|Glyph \d+ .*missing")
+SAVED_PATH = re.compile(r"PosixPath\(|\.(png|svg|pdf|keras|json)'$")
 
 
 def stored_noise(path) -> list:
@@ -95,9 +96,12 @@ def stored_noise(path) -> list:
             elif kind == "stream" and output.get("name") == "stderr":
                 found.append((index, "stderr: " + output.get("text", "")[:120]))
             text = output.get("text", "") if kind == "stream" else output.get("data", {}).get("text/plain", "")
-            match = NOISE.search(text if isinstance(text, str) else "".join(text))
+            text = text if isinstance(text, str) else "".join(text)
+            match = NOISE.search(text)
             if match:
                 found.append((index, f"{match.group(0)!r} in {text[:120]!r}"))
+            elif kind == "execute_result" and SAVED_PATH.search(text):   # a save call's return value, not a result
+                found.append((index, f"a saved file's path: {text[:120]!r}"))
     return found
 
 
@@ -115,6 +119,8 @@ def test_the_noise_check_finds_what_it_looks_for(tmp_path):
                                "triggered tf.function retracing\n"),
         nbformat.v4.new_output("error", ename="ValueError", evalue="bad", traceback=[]),
         nbformat.v4.new_output("execute_result", data={"text/plain": "UserWarning: Glyph 44592 missing"}),
+        nbformat.v4.new_output("execute_result", data={"text/plain": "'../assets/13_patches.png'"}),
+        nbformat.v4.new_output("execute_result", data={"text/plain": "{'accuracy': 0.98}"}),
     )]
     nbformat.write(notebook, tmp_path / "noisy.ipynb")
-    assert [index for index, _ in stored_noise(tmp_path / "noisy.ipynb")] == [1, 2, 3, 4]
+    assert [index for index, _ in stored_noise(tmp_path / "noisy.ipynb")] == [1, 2, 3, 4, 5]
