@@ -362,3 +362,10 @@ def test_lesson_13_cnn_beats_vit_from_scratch_and_distillation_closes_part_of_th
     distilled = train(Distiller(vit_tiny_digits(classifier_activation=None), teacher.model, temperature=4.0, alpha=0.5))
     accuracy = [run.test["accuracy"] for run in (teacher, distilled, scratch)]
     assert accuracy[0] > accuracy[1] > accuracy[2], accuracy
+
+
+def test_lesson_15_finder_suggests_rates_inside_its_range_not_its_bound():
+    out = _outputs("15_inside_a_cnn.ipynb")
+    suggestions = {k: float(v) for k, v in re.findall(r"'(minimum_over_10|steepest)': '([\d.e-]+)'", out)}
+    assert set(suggestions) == {"minimum_over_10", "steepest"}
+    assert all(1e-5 < rate < 10 for rate in suggestions.values()), suggestions   # lr_min=1e-5, lr_max=10

@@ -47,14 +47,14 @@ class LRFinderResult:
         """Loss against learning rate (log scale) with the suggestions marked; saved to `path` if given."""
         from dlcourse.plotting import label_axes, new_figure, save_figure
 
-        fig, ax = new_figure()
+        fig, ax = new_figure(figsize=(7.5, 3.6))
         ax.plot(self.lr, self.loss, alpha=0.3, label="loss")
         ax.plot(self.lr, self.smoothed, label="smoothed loss")
         for (name, rate), color in zip(self.suggestions.items(), ("C2", "C3")):
             ax.axvline(rate, color=color, linestyle="--", label=f"{name}: {rate:.2g}")
         ax.set_xscale("log")
         label_axes(ax, "learning rate (학습률)", "loss", "learning-rate finder")
-        ax.legend()
+        ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1), fontsize=8)   # beside the axes: it covers no curve
         if path is not None:
             save_figure(fig, path)
         return fig
