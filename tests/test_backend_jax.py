@@ -294,6 +294,19 @@ FIT_ON_JAX = textwrap.dedent("""
                                     tuple(s.shard_shape((64, 8, 8, 1)))) for s in seen}}),
         "accuracy": result.test["accuracy"],
     }}
+    # a GAN, data-parallel: WGAN-GP killed and resumed ends as the whole run (players, seed, optimiser moments)
+    small = (small.x_train[:80], small.y_train[:80])  # under DataParallel: 8 for validation, 2 batches of 32
+    gan = dict(epochs=2, batch_size=32, seed=1, verbose=0, model_args=dict(hidden_units=(16, 16), critic_steps=2))
+    whole = fit("wgan_gp", small, run_dir="gan_whole", **gan)
+    try:
+        fit("wgan_gp", small, run_dir="gan_cut", callbacks=[stop_at_epoch(1)], **gan)
+    except KeyboardInterrupt:
+        pass
+    resumed = fit("wgan_gp", small, run_dir="gan_cut", **gan)
+    out["gan_resume"] = {{"status": resumed.status, "initial_epoch": resumed.initial_epoch,
+                          "iterations": int(resumed.model.optimizer.iterations),
+                          "max_difference": max(float(np.max(np.abs(np.asarray(a) - np.asarray(b))))
+                                                for a, b in zip(whole.model.variables, resumed.model.variables))}}
     from dlcourse.train.loop import train_loop
     try:  # the explicit GradientTape loop is TensorFlow's: refused by name on JAX
         train_loop(result.model, None)
@@ -320,6 +333,9 @@ def test_fit_on_jax_resumes_and_data_parallel_splits_batches(tmp_path):
     assert parallel["accuracy"] > 0.5, parallel
     assert out["uneven_error"] == ("data: keras.distribution splits every batch over 2 devices, so these must be "
                                    "multiples of 2: batch_size 63")
+    gan = out["gan_resume"]
+    assert gan["status"] == "resumed" and gan["initial_epoch"] == 1 and gan["iterations"] == 4, gan
+    assert gan["max_difference"] <= 1e-6, gan
     assert "backend is 'jax'" in out["train_loop_error"] and "dlcourse.train.fit" in out["train_loop_error"]
 
 
