@@ -5,10 +5,13 @@ Keras fixes its backend per process and this process runs TensorFlow (JAX is nev
 each JAX check is one subprocess with ``KERAS_BACKEND=jax``. The model sweep builds every model that
 claims JAX on TensorFlow, saves its weights and inputs, has `jax_backend_worker.py` load them on JAX,
 run forward, train one batch and report; then the outputs are compared here. Big models are checked
-through a smaller member of their family built by the same code (`COVERED`); the GANs say TensorFlow
-only and are checked to be refused.
+through a smaller member of their family built by the same code (`COVERED`). The GANs (their own
+two-player `train_step`) are built small on TensorFlow and train two batches there and on JAX from the
+same weights, images and random draws (`train_gan`, the worker's): both must log the same losses and
+end with the same weights.
 """
 
+import dataclasses
 import json
 import os
 import subprocess
@@ -22,6 +25,9 @@ import pytest
 
 from dlcourse.models import get_model, list_models, model_entry
 from dlcourse.models.registry import KERAS_BACKENDS
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from jax_backend_worker import train_gan  # noqa: E402  (the same two steps on both backends)
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 WORKER = PROJECT_ROOT / "tests" / "jax_backend_worker.py"
@@ -64,6 +70,11 @@ COVERED = {
     "unet": "unet_small",
     **{name: "yolov1_small" for name in ("yolov1", "fast_yolo")},  # the YOLOv1 model class and its loss
 }
+# The GANs, small, each trained by `train_gan` on both backends (all five: each player setup once)
+GANS = {"gan": dict(hidden_units=(16, 16)), "dcgan": dict(filters=(16, 8), latent_dim=4),
+        "cgan": dict(hidden_units=(16, 16), classes=3), "wgan_gp": dict(hidden_units=(16, 16), critic_steps=2),
+        "cyclegan": dict(filters=(4,), discriminator_filters=4)}
+GAN_IMAGES = 8  # two batches of 4
 TF_ONLY = [name for name in list_models() if "jax" not in model_entry(name).backends]
 
 
@@ -111,11 +122,13 @@ def _run_jax(args, tmp_path, timeout=600, **env):
 
 
 def prepare_sweep(tmp, names):
-    """Builds `names` on TensorFlow; writes their weights, inputs and targets and the worker's spec
-    to `tmp`; returns the TensorFlow outputs ``{name: [arrays]}``."""
+    """Builds `names` and the `GANS` on TensorFlow; writes their weights, inputs and targets and the
+    worker's spec to `tmp`; trains the GANs (`train_gan`). Returns the TensorFlow outputs ``{name:
+    [arrays]}`` and the GANs' ``{name: (row, weights before, weights after)}``."""
+    import keras
+
     rng = np.random.default_rng(0)
-    spec = {"checked": [], "refused": [{"name": n, "kwargs": {}} for n in TF_ONLY],
-            "report": str(tmp / "report.json"), "outputs": str(tmp / "jax_outputs.npz")}
+    spec = {"checked": [], "gans": [], "report": str(tmp / "report.json"), "outputs": str(tmp / "jax_outputs.npz")}
     tf_outputs = {}
     for name in names:
         kwargs = CHECKED[name]
@@ -126,18 +139,35 @@ def prepare_sweep(tmp, names):
         np.savez(arrays, x=x, **_targets(model, name, rng))
         tf_outputs[name] = _flat(model(x, training=False))
         spec["checked"].append({"name": name, "kwargs": kwargs, "npz": str(arrays), "weights": str(weights)})
+    tf_gans = {}
+    for name, kwargs in GANS.items():
+        keras.utils.set_random_seed(0)  # the same starting weights in every run
+        model = get_model(name, **kwargs)
+        arrays = {"x": rng.uniform(0, 1, (GAN_IMAGES, *model.image_shape)).astype("float32"),
+                  "codes": rng.normal(size=(GAN_IMAGES // 2, getattr(model, "latent_dim", 1))).astype("float32"),
+                  "mix": rng.uniform(0, 1, (GAN_IMAGES // 2, 1, 1, 1)).astype("float32")}
+        if "classes" in kwargs:
+            arrays["labels"] = (np.arange(GAN_IMAGES) % kwargs["classes"]).astype("int32")
+        weights, npz = tmp / f"{name}.weights.h5", tmp / f"{name}.npz"
+        model.save_weights(weights)
+        np.savez(npz, **arrays)
+        before = [w.numpy() for part in model.PARTS for w in getattr(model, part).weights]
+        row, after = train_gan(model, arrays)
+        tf_gans[name] = (row, before, after)
+        spec["gans"].append({"name": name, "kwargs": kwargs, "npz": str(npz), "weights": str(weights)})
     (tmp / "spec.json").write_text(json.dumps(spec))
-    return tf_outputs
+    return tf_outputs, tf_gans
 
 
 @pytest.fixture(scope="module")
 def sweep(tmp_path_factory):
-    """The models on TensorFlow, then on JAX in one subprocess: ``(report, tensorflow outputs, jax outputs)``."""
+    """The models on TensorFlow, then on JAX in one subprocess: ``(report, tensorflow outputs, jax
+    outputs, tensorflow GAN runs)``."""
     tmp = tmp_path_factory.mktemp("jax_sweep")
-    tf_outputs = prepare_sweep(tmp, SWEPT)
+    tf_outputs, tf_gans = prepare_sweep(tmp, SWEPT)
     _run_jax([str(WORKER), str(tmp / "spec.json")], tmp, timeout=1800)
     report = json.loads((tmp / "report.json").read_text())
-    return report, tf_outputs, dict(np.load(tmp / "jax_outputs.npz"))
+    return report, tf_outputs, dict(np.load(tmp / "jax_outputs.npz")), tf_gans
 
 
 def test_registry_states_the_backends_of_every_model():
@@ -145,11 +175,11 @@ def test_registry_states_the_backends_of_every_model():
         entry = model_entry(name)
         assert entry.backends and set(entry.backends) <= set(KERAS_BACKENDS) and "tensorflow" in entry.backends, name
         assert (entry.backend_reason is None) == (set(entry.backends) == set(KERAS_BACKENDS)), name
-    assert sorted(TF_ONLY) == ["cgan", "cyclegan", "dcgan", "gan", "wgan_gp"]  # tf.GradientTape in train_step
+    assert TF_ONLY == []  # the GANs too: their train_step takes gradients through one helper per backend
 
 
 def test_every_model_is_checked_covered_or_tensorflow_only():
-    assert sorted([*CHECKED, *COVERED, *TF_ONLY]) == list_models()  # each model once
+    assert sorted([*CHECKED, *COVERED, *GANS, *TF_ONLY]) == list_models()  # each model once
     assert set(CI_SWEEP) <= set(CHECKED)
     for name, twin in COVERED.items():
         assert twin in CHECKED and model_entry(twin).module == model_entry(name).module, name
@@ -157,18 +187,20 @@ def test_every_model_is_checked_covered_or_tensorflow_only():
 
 
 def test_a_tensorflow_only_model_is_refused_by_name_before_anything_is_built():
-    entry = model_entry("wgan_gp")
+    entry = dataclasses.replace(model_entry("mlp"), backends=("tensorflow",),
+                                backend_reason="its train_step takes gradients with tf.GradientTape")
     entry.check_backend("tensorflow")
-    with pytest.raises(RuntimeError, match=r"wgan_gp runs on the Keras backends \('tensorflow',\), not 'jax': .*GradientTape"):
+    model_entry("wgan_gp").check_backend("jax")
+    with pytest.raises(RuntimeError, match=r"mlp runs on the Keras backends \('tensorflow',\), not 'jax': .*GradientTape"):
         entry.check_backend("jax")
 
 
 @pytest.mark.slow
 def test_models_on_jax_match_tensorflow_and_train(sweep):
-    report, tf_outputs, jax_outputs = sweep
+    report, tf_outputs, jax_outputs, _ = sweep
     assert report["backend"] == "jax"
     rows = report["models"]
-    assert sorted(rows) == sorted([*SWEPT, *TF_ONLY])
+    assert sorted(rows) == sorted([*SWEPT, *GANS])
     failed = {name: row["error"] for name, row in rows.items() if row["status"] == "failed"}
     assert not failed, failed
     for name in SWEPT:
@@ -182,11 +214,21 @@ def test_models_on_jax_match_tensorflow_and_train(sweep):
 
 
 @pytest.mark.slow
-def test_tensorflow_only_models_are_refused_on_jax(sweep):
-    rows = sweep[0]["models"]
-    for name in TF_ONLY:
-        assert rows[name]["status"] == "refused", (name, rows[name])
-        assert "TensorFlow backend only" in rows[name]["error"] and "GradientTape" in rows[name]["error"], name
+def test_gans_train_on_jax_as_on_tensorflow(sweep):
+    report, _, jax_outputs, tf_gans = sweep
+    for name, (tf_row, before, tf_after) in tf_gans.items():
+        row = report["models"][name]
+        assert row["status"] == "checked", (name, row)
+        assert row["iterations"] == tf_row["iterations"] == 2, name  # one optimiser step per generator update
+        assert len(row["logs"]) == len(tf_row["logs"]) == 2, name
+        for step, (tf_logs, jax_logs) in enumerate(zip(tf_row["logs"], row["logs"]), start=1):
+            assert sorted(jax_logs) == sorted(tf_logs) and np.all(np.isfinite(list(jax_logs.values()))), name
+            for key, value in tf_logs.items():  # the running means after each batch
+                np.testing.assert_allclose(jax_logs[key], value, rtol=1e-5, atol=1e-6, err_msg=f"{name} {key} {step}")
+        after = [jax_outputs[f"{name}/weights/{i}"] for i in range(len(tf_after))]
+        assert max(float(np.max(np.abs(a - b))) for a, b in zip(after, before)) > 1e-4, name  # it trained
+        for i, (got, expected) in enumerate(zip(after, tf_after)):
+            np.testing.assert_allclose(got, expected, rtol=0, atol=1e-5, err_msg=f"{name} weight {i}")
 
 
 def test_keras_distribution_on_tensorflow_warns_instead_of_pretending(digits8):
@@ -255,6 +297,19 @@ FIT_ON_JAX = textwrap.dedent("""
                                     tuple(s.shard_shape((64, 8, 8, 1)))) for s in seen}}),
         "accuracy": result.test["accuracy"],
     }}
+    # a GAN, data-parallel: WGAN-GP killed and resumed ends as the whole run (players, seed, optimiser moments)
+    small = (small.x_train[:80], small.y_train[:80])  # under DataParallel: 8 for validation, 2 batches of 32
+    gan = dict(epochs=2, batch_size=32, seed=1, verbose=0, model_args=dict(hidden_units=(16, 16), critic_steps=2))
+    whole = fit("wgan_gp", small, run_dir="gan_whole", **gan)
+    try:
+        fit("wgan_gp", small, run_dir="gan_cut", callbacks=[stop_at_epoch(1)], **gan)
+    except KeyboardInterrupt:
+        pass
+    resumed = fit("wgan_gp", small, run_dir="gan_cut", **gan)
+    out["gan_resume"] = {{"status": resumed.status, "initial_epoch": resumed.initial_epoch,
+                          "iterations": int(resumed.model.optimizer.iterations),
+                          "max_difference": max(float(np.max(np.abs(np.asarray(a) - np.asarray(b))))
+                                                for a, b in zip(whole.model.variables, resumed.model.variables))}}
     from dlcourse.train.loop import train_loop
     try:  # the explicit GradientTape loop is TensorFlow's: refused by name on JAX
         train_loop(result.model, None)
@@ -281,6 +336,9 @@ def test_fit_on_jax_resumes_and_data_parallel_splits_batches(tmp_path):
     assert parallel["accuracy"] > 0.5, parallel
     assert out["uneven_error"] == ("data: keras.distribution splits every batch over 2 devices, so these must be "
                                    "multiples of 2: batch_size 63")
+    gan = out["gan_resume"]
+    assert gan["status"] == "resumed" and gan["initial_epoch"] == 1 and gan["iterations"] == 4, gan
+    assert gan["max_difference"] <= 1e-6, gan
     assert "backend is 'jax'" in out["train_loop_error"] and "dlcourse.train.fit" in out["train_loop_error"]
 
 
@@ -291,5 +349,5 @@ def test_readme_states_what_was_checked():
     assert f"All {len(both)} models written in Keras layers" in section
     assert f"{len(CHECKED)} models are built small on TensorFlow" in section
     assert f"The {len(COVERED)} big ones" in section
-    assert f"The five GANs ({', '.join(f'`{n}`' for n in ('gan', 'dcgan', 'cgan', 'wgan_gp', 'cyclegan'))})" in section
-    assert len(TF_ONLY) == 5
+    assert f"The five GANs ({', '.join(f'`{n}`' for n in GANS)}) too" in section
+    assert "the five GANs are refused" not in section and not TF_ONLY

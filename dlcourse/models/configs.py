@@ -24,10 +24,9 @@ from dlcourse.models.registry import KERAS_BACKENDS, FeatureOutput, ModelEntry
 IMAGENET_SHAPE = (224, 224, 3)  # the zoo's default input: ImageNet crops
 ZOO_MIN_SIZE = 32  # five stride-2 steps: 32 -> 1 (ResNet, VGG, DenseNet, MobileNets, GoogLeNet)
 # Keras layers and keras.ops only: TensorFlow and JAX (tests/test_backend_jax.py builds, compares and trains
-# each family on JAX). The GANs' two-player train_step takes gradients with tf.GradientTape: TensorFlow only.
+# each family on JAX). The GANs' two-player train_step takes its gradients through one helper per backend
+# (dlcourse/models/generative/base.py), so they claim both too.
 ANY_BACKEND = KERAS_BACKENDS
-TAPE_ONLY = ("tensorflow",)
-TAPE_REASON = "its train_step takes gradients with tf.GradientTape (dlcourse/models/generative/base.py)"
 
 
 def _pyramid(layers: dict, first_level: int = 2) -> dict:
@@ -210,10 +209,10 @@ SEQUENCE = {
 # Trained as they are (task "generation": each overrides compute_loss or train_step); default input
 # 8x8x1, scikit-learn's digits at their own size; params are count_params() at that input, both
 # players together for the GANs. Their measured scores: README's "Generative models" section.
-def _generative(name, module, params, reference, min_size=1, backends=ANY_BACKEND):
+def _generative(name, module, params, reference, min_size=1):
     return ModelEntry(name=name, family="generative", module=f"generative.{module}", task="generation",
                       default_input_shape=(8, 8, 1), min_size=min_size, reference=reference, params=params,
-                      backends=backends, backend_reason=None if backends == ANY_BACKEND else TAPE_REASON)
+                      backends=ANY_BACKEND)
 
 
 GENERATIVE = {
@@ -227,15 +226,12 @@ GENERATIVE = {
                                          "denoising AE 64-128-32-128-64, noise 0.5 clipped (Vincent et al. "
                                          "2008; Chollet 2016)"),
     "vae": _generative("vae", "vae", 17_476, "MLP VAE 64-128-2 (Kingma & Welling 2014)"),
-    "gan": _generative("gan", "gans", 35_393, "MLP GAN: G 26,944 + D 8,449 (Goodfellow et al. 2014)",
-                       backends=TAPE_ONLY),
-    "dcgan": _generative("dcgan", "gans", 76_258, "DCGAN, conv G and D (Radford et al. 2016)", min_size=4,
-                         backends=TAPE_ONLY),
-    "cgan": _generative("cgan", "gans", 37_953, "conditional MLP GAN (Mirza & Osindero 2014)", backends=TAPE_ONLY),
-    "wgan_gp": _generative("wgan_gp", "gans", 35_393, "WGAN-GP, n_critic 5, lambda 10 (Gulrajani et al. 2017)",
-                           backends=TAPE_ONLY),
+    "gan": _generative("gan", "gans", 35_393, "MLP GAN: G 26,944 + D 8,449 (Goodfellow et al. 2014)"),
+    "dcgan": _generative("dcgan", "gans", 76_258, "DCGAN, conv G and D (Radford et al. 2016)", min_size=4),
+    "cgan": _generative("cgan", "gans", 37_953, "conditional MLP GAN (Mirza & Osindero 2014)"),
+    "wgan_gp": _generative("wgan_gp", "gans", 35_393, "WGAN-GP, n_critic 5, lambda 10 (Gulrajani et al. 2017)"),
     "cyclegan": _generative("cyclegan", "cyclegan", 20_932, "small CycleGAN, 2 G + 2 PatchGAN D (Zhu et al. 2017)",
-                            min_size=2, backends=TAPE_ONLY),
+                            min_size=2),
 }
 
 

@@ -56,7 +56,7 @@ class ModelEntry:
         backends: the Keras backends the model builds and trains on (``KERAS_BACKENDS``):
             ``("tensorflow", "jax")`` for models written in Keras layers and `keras.ops`;
             ``("tensorflow",)`` where training needs TensorFlow (a ``train_step`` on
-            ``tf.GradientTape``), and then `backend_reason` says why. A model registered with
+            ``tf.GradientTape`` alone), and then `backend_reason` says why. A model registered with
             `register_model` claims TensorFlow only unless it states more.
         backend_reason: why a model runs on fewer backends than ``KERAS_BACKENDS``.
     """
@@ -92,10 +92,12 @@ class ModelEntry:
         (by default Keras' current backend, ``keras.config.backend()``).
 
         Example:
-            >>> model_entry("gan").check_backend("jax")
+            >>> model_entry("gan").check_backend("jax")  # every registered model runs on both
+            >>> ModelEntry("taped", "mine", "a tf.GradientTape loop", (2,), backends=("tensorflow",),
+            ...            backend_reason="it trains with tf.GradientTape").check_backend("jax")
             Traceback (most recent call last):
             ...
-            RuntimeError: gan runs on the Keras backends ('tensorflow',), not 'jax': its train_step takes gradients with tf.GradientTape (dlcourse/models/generative/base.py); run it with KERAS_BACKEND=tensorflow
+            RuntimeError: taped runs on the Keras backends ('tensorflow',), not 'jax': it trains with tf.GradientTape; run it with KERAS_BACKEND=tensorflow
         """
         if backend is None:
             import keras

@@ -25,7 +25,7 @@ import numpy as np
 from keras import layers, ops
 
 from dlcourse.checks import check_choice, check_number, check_positive_int
-from dlcourse.models.generative.base import GenerativeModel, apply_gradients, gradients
+from dlcourse.models.generative.base import AdversarialModel, apply_gradients, gradients
 from dlcourse.models.generative.common import (
     LEAKY_SLOPE,
     check_data_range,
@@ -55,10 +55,8 @@ def _lsgan(target, outputs):
 
 
 @keras.saving.register_keras_serializable(package="dlcourse")
-class CycleGAN(GenerativeModel):
+class CycleGAN(AdversarialModel):
     """Generators `g_ab`, `g_ba` and discriminators `d_a`, `d_b` trained as one model."""
-
-    tensorflow_only = True  # train_step: `gradients` on tf.GradientTape
 
     PARTS = ("g_ab", "g_ba", "d_a", "d_b")
     SETTINGS = ("domain", "cycle_weight", "identity_weight")
@@ -73,13 +71,6 @@ class CycleGAN(GenerativeModel):
         self.identity_weight = check_number("identity_weight", identity_weight, minimum=0)
         self.trackers = {name: keras.metrics.Mean(name=name) for name in self.TRACKED}
         self.built = True
-
-    def compile(self, optimizer="adam", **kwargs):
-        super().compile(optimizer=optimizer, **kwargs)
-        self.optimizer.build(self.trainable_variables)  # all four players' variables
-
-    def compile_from_config(self, config):
-        self.compile(**keras.saving.deserialize_keras_object(config))
 
     def check_data(self, x, y=None, split="train"):
         super().check_data(x, y, split)
@@ -120,38 +111,21 @@ class CycleGAN(GenerativeModel):
         loss_a = _lsgan(1.0, self.d_a(a, training=training)) + _lsgan(0.0, self.d_a(fake_a, training=training))
         return 0.5 * (loss_a + loss_b)
 
-    def train_step(self, data):
+    def players_train_step(self, data):
         a, b = self._domains(data)
         variables = self.g_ab.trainable_variables + self.g_ba.trainable_variables
-        (g_loss, cycle, identity), grads = _with_aux(lambda: self.generator_terms(a, b), variables)
+        (g_loss, cycle, identity), grads = gradients(lambda: self.generator_terms(a, b), variables)
         apply_gradients(self, grads, variables, counts_as_step=True)
         variables = self.d_a.trainable_variables + self.d_b.trainable_variables
         d_loss, grads = gradients(lambda: self.discriminator_loss(a, b), variables)
         apply_gradients(self, grads, variables, counts_as_step=False)
         return self.record(loss=g_loss, d_loss=d_loss, g_loss=g_loss, cycle=cycle, identity=identity)
 
-    def test_step(self, data):
+    def players_test_step(self, data):
         a, b = self._domains(data)
         g_loss, cycle, identity = self.generator_terms(a, b, training=False)
         d_loss = self.discriminator_loss(a, b, training=False)
         return self.record(loss=g_loss, d_loss=d_loss, g_loss=g_loss, cycle=cycle, identity=identity)
-
-    def record(self, **values):
-        for name, value in values.items():
-            self.trackers[name].update_state(value)
-        return {name: tracker.result() for name, tracker in self.trackers.items()}
-
-
-def _with_aux(fn, variables):
-    """Gradients of the first of `fn`'s outputs; the others ride along."""
-    outputs = {}
-
-    def loss():
-        outputs["all"] = fn()
-        return outputs["all"][0]
-
-    _, grads = gradients(loss, variables)
-    return outputs["all"], grads
 
 
 def image_generator(shape, filters, output_activation, name):

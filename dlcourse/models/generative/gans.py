@@ -10,7 +10,8 @@ discriminator (판별자) that tells real images from generated ones.
   1-Lipschitz, on points mixed between real and generated images with a weight uniform in [0, 1];
   several critic steps per generator step. Gulrajani et al. (2017), Algorithm 1.
 
-Each overrides `train_step` (two players, two gradient steps) and logs ``d_loss`` and ``g_loss``;
+Each writes its step once for TensorFlow and JAX (`players_train_step` of an `AdversarialModel`: two
+players, two gradient steps) and logs ``d_loss`` and ``g_loss``;
 ``loss`` is the discriminator's (critic's) loss. Both players are updated by the one compiled
 optimiser (fit saves and restores it), each with its own moment estimates; the optimiser counts
 one step per generator update. Training failures show in the logs: a discriminator loss near 0
@@ -30,7 +31,7 @@ import numpy as np
 from keras import layers, ops
 
 from dlcourse.checks import check_int, check_number, check_positive_int
-from dlcourse.models.generative.base import GenerativeModel, apply_gradients, gradients, input_gradient
+from dlcourse.models.generative.base import AdversarialModel, apply_gradients, gradients, input_gradient
 from dlcourse.models.generative.common import (
     LEAKY_SLOPE,
     check_count,
@@ -52,13 +53,11 @@ def _bce(target, logits):
 
 
 @keras.saving.register_keras_serializable(package="dlcourse")
-class GAN(GenerativeModel):
+class GAN(AdversarialModel):
     """A generator from ``latent_dim`` codes to images and a discriminator from images to one logit.
 
     Calling the model on codes returns generated images; `generate` draws the codes.
     """
-
-    tensorflow_only = True  # train_step: `gradients` on tf.GradientTape
 
     PARTS = ("generator", "discriminator")
     SETTINGS = ("latent_dim", "label_smoothing")
@@ -76,13 +75,6 @@ class GAN(GenerativeModel):
         self.built = True
 
     TRACKED = ("loss", "d_loss", "g_loss")
-
-    def compile(self, optimizer="adam", **kwargs):
-        super().compile(optimizer=optimizer, **kwargs)
-        self.optimizer.build(self.trainable_variables)  # both players' variables, before any apply
-
-    def compile_from_config(self, config):  # loading a .keras file compiles as Keras does
-        self.compile(**keras.saving.deserialize_keras_object(config))
 
     def call(self, z, training=False):
         return self.generator(z, training=training)
@@ -113,7 +105,7 @@ class GAN(GenerativeModel):
         apply_gradients(self, grads, variables, counts_as_step=False)
         return loss
 
-    def train_step(self, data):
+    def players_train_step(self, data):
         real, labels = unpack(data)
         d_loss = self.discriminator_step(real, labels)
         variables = self.generator.trainable_variables
@@ -121,16 +113,11 @@ class GAN(GenerativeModel):
         apply_gradients(self, grads, variables, counts_as_step=True)
         return self.record(loss=d_loss, d_loss=d_loss, g_loss=g_loss)
 
-    def test_step(self, data):
+    def players_test_step(self, data):
         real, labels = unpack(data)
         d_loss = self.discriminator_loss(real, labels, training=False)
         g_loss = self.generator_loss(real, labels, training=False)
         return self.record(loss=d_loss, d_loss=d_loss, g_loss=g_loss)
-
-    def record(self, **values):
-        for name, value in values.items():
-            self.trackers[name].update_state(value)
-        return {name: tracker.result() for name, tracker in self.trackers.items()}
 
 
 @keras.saving.register_keras_serializable(package="dlcourse")
@@ -213,11 +200,15 @@ class WGANGP(GAN):
         fake = self.generator(self.sample_codes(count), training=training)
         wasserstein = ops.mean(self.discriminator(real, training=training)) - ops.mean(
             self.discriminator(fake, training=training))
-        alpha = keras.random.uniform((count, 1, 1, 1), 0.0, 1.0, seed=self.seed_generator)  # U[0, 1], the paper's
+        alpha = self.mixing_weights(count)
         mixed = alpha * real + (1 - alpha) * fake
         grad = input_gradient(lambda v: self.discriminator(v, training=training), mixed)
         norm = ops.sqrt(ops.sum(ops.square(grad), axis=(1, 2, 3)) + NORM_EPSILON)
         return wasserstein, ops.mean(ops.square(norm - 1.0))
+
+    def mixing_weights(self, count):
+        """One weight per image, uniform in [0, 1] (the paper's), for the points between real and fake."""
+        return keras.random.uniform((count, 1, 1, 1), 0.0, 1.0, seed=self.seed_generator)
 
     def discriminator_loss(self, real, labels, training=True):
         wasserstein, penalty = self.critic_terms(real, training)
@@ -227,7 +218,7 @@ class WGANGP(GAN):
         fake = self.generator(self.sample_codes(ops.shape(real)[0]), training=training)
         return -ops.mean(self.discriminator(fake, training=training))
 
-    def train_step(self, data):
+    def players_train_step(self, data):
         real, labels = unpack(data)
         variables = self.discriminator.trainable_variables
         for _ in range(self.critic_steps):  # unrolled when traced: critic_steps is a Python int
@@ -240,7 +231,7 @@ class WGANGP(GAN):
         return self.record(loss=d_loss, d_loss=d_loss, g_loss=g_loss, wasserstein=wasserstein,
                            gradient_penalty=penalty)
 
-    def test_step(self, data):
+    def players_test_step(self, data):
         real, labels = unpack(data)
         wasserstein, penalty = self.critic_terms(real, training=False)
         d_loss = -wasserstein + self.gp_weight * penalty
