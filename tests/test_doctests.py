@@ -23,6 +23,7 @@ SLOW = {
     "dlcourse.diagnostics.gradient_descent", "dlcourse.diagnostics.degradation.degradation_experiment", "dlcourse.regularization.experiment",
     "dlcourse.regularization.experiment.early_stopping_run",
     "dlcourse.train.fit", "dlcourse.tuning", "dlcourse.tuning.tuners", "dlcourse.tuning.tuners.search",
+    "dlcourse.sequence.vit_experiments", "dlcourse.sequence.vit_experiments.cnn_vs_vit",
     "dlcourse.validation", "dlcourse.validation.bias_variance", "dlcourse.validation.ensembles",
     "dlcourse.validation.kfold", "dlcourse.validation.kfold.cross_validate",
 }

@@ -316,13 +316,24 @@ def test_lesson_13_text_agrees_with_its_stored_full_run():
     out, text = _outputs("13_vit_and_distillation.ipynb"), _markdown("13_vit_and_distillation.ipynb")
     if "full mode" not in out:
         pytest.skip("lesson 13's stored outputs are not a full run")
-    teacher, scratch, distilled = re.search(
-        r"teacher CNN ([\d.]+) \| ViT from scratch ([\d.]+) \| ViT distilled ([\d.]+)", out).groups()
-    assert float(teacher) > float(distilled) > float(scratch)       # the CNN wins; distillation closes most of it
-    assert f"notes_cnn{' ' * 9}93,322 parameters  test accuracy {teacher}" in out
-    assert f"the CNN reaches {teacher} test accuracy and the ViT {scratch}" in text
-    assert f"the same ViT reaches {distilled} against {scratch}" in text
-    assert f"{float(distilled) - float(scratch):.3f}" == "0.014" and f"{float(teacher) - float(scratch):.2f}" == "0.02"
+    seeds = [tuple(map(float, row)) for row in re.findall(
+        r"^seed \d: teacher CNN ([\d.]+) \| ViT from scratch ([\d.]+) \| ViT distilled ([\d.]+)", out, re.M)]
+    assert len(seeds) == 3
+    cnn, scratch, distilled = (np.array(column) for column in zip(*seeds))
+    mean = {name: f"{values.mean():.3f}" for name, values in (("cnn", cnn), ("vit", scratch), ("distilled", distilled))}
+    assert f"mean:   teacher CNN {mean['cnn']} | ViT from scratch {mean['vit']} | ViT distilled {mean['distilled']}" in out
+    assert "notes_cnn         93,322 parameters" in out and "vit_tiny_digits   72,074 parameters" in out
+    # section 3: the CNN ahead in every seed, by the range and the mean the text gives
+    assert (cnn > scratch).all()
+    gap = cnn - scratch
+    assert f"the CNN reaches a mean test accuracy of {mean['cnn']} and the ViT {mean['vit']}" in " ".join(text.split())
+    assert f"ahead in every seed, by {gap.min():.3f} to {gap.max():.3f}" in text
+    assert f"worth about {100 * gap.mean():.1f} points" in text
+    # section 4 and the summary: distillation did not help on average; above in one seed, below in two
+    assert distilled.mean() < scratch.mean() and (distilled > scratch).sum() == 1
+    flat = " ".join(text.split())
+    assert f"reaches a mean of {mean['distilled']} against {mean['vit']} from scratch: above it in one seed of three" in flat
+    assert f"({mean['distilled']} against {mean['vit']}, mean of three seeds)" in flat
 
 
 def test_lesson_2_stored_run_reaches_what_its_text_promises_and_shows_no_folder():
@@ -348,20 +359,14 @@ def test_lesson_4_degradation_holds_at_small_size(digits8):
 
 
 @pytest.mark.slow
-def test_lesson_13_cnn_beats_vit_from_scratch_and_distillation_closes_part_of_the_gap(digits):
-    """Lesson 13, sections 3-4, at small size: the lesson's models, `fit` and `Distiller`, 10 epochs instead of 60."""
-    from dlcourse.models import notes_cnn, vit_tiny_digits
-    from dlcourse.models.sequence.distillation import Distiller
-    from dlcourse.train import fit
+def test_lesson_13_cnn_beats_the_vit_and_its_distilled_student_at_small_size(digits):
+    """Lesson 13, sections 3-4, with the lesson's functions at small size: one seed, 10 epochs instead of 60."""
+    from dlcourse.sequence.vit_experiments import cnn_vs_vit, distilled_vit
 
-    def train(model):
-        return fit(model, digits, epochs=10, batch_size=64, seed=0, verbose=0, tensorboard=False)
-
-    teacher = train(lambda: notes_cnn(classifier_activation=None))
-    scratch = train("vit_tiny_digits")
-    distilled = train(Distiller(vit_tiny_digits(classifier_activation=None), teacher.model, temperature=4.0, alpha=0.5))
-    accuracy = [run.test["accuracy"] for run in (teacher, distilled, scratch)]
-    assert accuracy[0] > accuracy[1] > accuracy[2], accuracy
+    runs = cnn_vs_vit(digits, seeds=(0,), epochs=10)
+    distilled = distilled_vit(digits, runs["teachers"], seeds=(0,), epochs=10)
+    assert runs["notes_cnn"][0] > runs["vit_tiny_digits"][0] + 0.01, runs      # the convolution's assumptions help
+    assert runs["notes_cnn"][0] > distilled[0], (runs, distilled)               # the student stays below its teacher
 
 
 def test_lesson_15_finder_suggests_rates_inside_its_range_not_its_bound():
