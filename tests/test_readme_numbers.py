@@ -1,0 +1,403 @@
+"""The README's numbers that no other test ties to their source (issue 16: every numeric claim is asserted).
+
+Each test reads the figure from README.md itself, so changing the text without the code (or the code
+without the text) fails here. The families, and where the others live:
+- computed by the package (sizes of data splits, schedules' step arithmetic, TrainConfig's budget,
+  parameter counts of models the README names outside the zoo table): compared with what the package
+  computes, cheaply (no training; the small models only are built);
+- the registry's reference texts: each figure in a reference string is the row's own number;
+- measured figures (accuracies, IoUs, seconds on a dated machine) cannot be re-measured in a test; what
+  a test can hold is the arithmetic the text derives from them (means of per-seed values, ratios, "x
+  times faster", "N points") and that a measured figure quoted twice is quoted the same.
+The zoo table (`tests/test_registry.py`, `tests/test_analysis.py`), the generated "Measured" table
+(`tests/test_benchmarks.py`), the generative and judge tables (`tests/test_generative*.py`), the
+lessons' figures (`tests/test_lesson_claims_*.py`) and the MNIST/digits accuracies
+(`tests/test_claims.py`) are asserted where they are.
+"""
+
+import json
+import math
+import re
+import statistics
+from pathlib import Path
+
+import pytest
+
+from dlcourse.models import list_models, model_entry
+
+ROOT = Path(__file__).resolve().parents[1]
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+FLAT = " ".join(README.split())  # the prose with its line breaks folded, for phrases that wrap
+
+
+def _section(start: str, end: str) -> str:
+    """README's text from the heading `start` to the heading `end`, line breaks folded."""
+    return " ".join(README[README.index(start):README.index(end, README.index(start))].split())
+
+
+def _number(text: str) -> float:
+    return float(text.replace(",", ""))
+
+
+def _table(heading_line: str) -> list:
+    """The rows (lists of cells) of the first markdown table after the line that starts with `heading_line`."""
+    lines = README[README.index(heading_line):].splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("|"))
+    rows = []
+    for line in lines[start + 2:]:
+        if not line.startswith("|"):
+            break
+        rows.append([cell.strip() for cell in line.strip("|").split("|")])
+    return rows
+
+
+# Set-up and the registry's reference texts ------------------------------------------------------------
+
+def test_the_python_versions_are_the_packages():
+    setup = (ROOT / "setup.cfg").read_text(encoding="utf-8")
+    low, high = re.search(r"\(Python (3\.\d+) to (3\.\d+); works offline\)", README).groups()
+    assert f"python_requires = >={low}, <3.{int(high.split('.')[1]) + 1}" in setup
+    classifiers = re.findall(r"Programming Language :: Python :: (3\.\d+)", setup)
+    assert classifiers[0] == low and classifiers[-1] == high
+
+
+def test_every_figure_in_a_reference_text_is_its_rows_own():
+    """`dlcourse models --table` prints each row's reference text beside its counts: a count the text quotes
+    is the row's count (or its torchvision `reference_params`), a MACs figure its `reference_macs`."""
+    checked = 0
+    for name in list_models():
+        entry = model_entry(name)
+        if not entry.reference:
+            continue
+        text = entry.reference
+        if entry.keras_twin and f"keras.applications.{entry.keras_twin}: " in text:
+            assert f"keras.applications.{entry.keras_twin}: {entry.params:,}" in text, name
+            checked += 1
+        if entry.reference_params is not None and entry.family not in ("segmentation",):
+            if "trainable" in text:
+                quoted = re.search(r": ([\d,]+)(?: \+ ([\d,]+) \(5x5\))? trainable", text)
+                total = sum(int(g.replace(",", "")) for g in quoted.groups() if g)
+                assert total == entry.reference_params, name
+                checked += 1
+        macs = re.search(r"([\d.]+)([GM]) MACs", text)
+        if entry.reference_macs is not None:
+            assert macs, name
+            value = float(macs.group(1)) * (1e9 if macs.group(2) == "G" else 1e6)
+            assert value == pytest.approx(entry.reference_macs), name
+            checked += 1
+        elif macs:
+            raise AssertionError(f"{name}: a MACs figure without reference_macs")
+    assert checked >= 20
+
+
+def test_the_papers_multiply_adds_listed_are_the_registrys():
+    line = re.search(r"Multiply-adds within 2% of the papers: VGG-19 ([\d.]+) G, ResNet-18/34/50/101/152 "
+                     r"([\d./]+) G, MobileNet (\d+) M, MobileNetV2 (\d+) M\.", FLAT)
+    assert line
+    vgg, resnets, mobilenet, mobilenet_v2 = line.groups()
+    stated = {"vgg19": float(vgg) * 1e9, "mobilenet": float(mobilenet) * 1e6, "mobilenet_v2": float(mobilenet_v2) * 1e6}
+    stated.update({f"resnet{d}": float(v) * 1e9 for d, v in zip((18, 34, 50, 101, 152), resnets.split("/"))})
+    for name, value in stated.items():
+        assert model_entry(name).reference_macs == pytest.approx(value), name
+        assert abs(model_entry(name).macs / value - 1) <= 0.02, name
+
+
+def test_the_analysis_examples_give_the_numbers_in_their_comments():
+    from dlcourse.analysis import conv_output_size, conv_params
+
+    assert re.search(r"conv_params\(3, 3, 128, 64\) +# (\d+) weights", README).group(1) == str(conv_params(3, 3, 128, 64))
+    assert re.search(r"conv_output_size\(28, 3\) +# (\d+): input - filter \+ 1", README).group(1) == str(
+        conv_output_size(28, 3)) == str(28 - 3 + 1)
+    stated = re.search(r"count_macs\(resnet50\(\)\)\) +# per layer, and the total: ([\d,]+)", README).group(1)
+    assert stated == f"{model_entry('resnet50').macs:,}"   # test_analysis counts the built model against the row
+    assert re.search(r"receptive_field\(vgg16\(include_top=False\), \"block5_conv3\"\) +# (\d+) pixels",
+                     README).group(1) == "196"   # tests/test_analysis.py: receptive_field(...) == 196
+
+
+# Data --------------------------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def digits8():
+    from dlcourse.data import load_dataset
+
+    return load_dataset("digits", image_size=8)
+
+
+def test_the_digits_split_sizes_quoted_everywhere_are_the_loaders(digits8):
+    sizes = digits8.sizes()
+    quoted = re.findall(r"([\d,]+) train / ([\d,]+) val(?:idation)?(?: / ([\d,]+) test)?", README)
+    assert len(quoted) >= 3
+    for train, val, test in quoted:
+        assert (_number(train), _number(val)) == (sizes["train"], sizes["val"])
+        assert not test or _number(test) == sizes["test"]
+    total = int(re.search(r"`digits` \(scikit-learn's ([\d,]+) bundled 8x8 digits", FLAT).group(1).replace(",", ""))
+    assert total == sum(sizes.values())
+
+
+def test_the_toolkit_example_runs_10_epochs_of_81_batches(digits8):
+    """README, "The training toolkit": `Warmup(CosineDecay(0.1, decay_steps=710), warmup_steps=100)   # 10
+    epochs of 81 batches`, with `train_dataset(16)` and `epochs=10`: the schedule ends with the last step."""
+    code = README[README.index("## The training toolkit"):README.index("- Optimisers written from")]
+    decay, warmup, epochs, batches = map(int, re.search(
+        r"decay_steps=(\d+)\), warmup_steps=(\d+)\) +# (\d+) epochs of (\d+) batches", code).groups())
+    batch_size = int(re.search(r"data\.train_dataset\((\d+)\)", code).group(1))
+    assert f"epochs={epochs})" in code and 'load_dataset("digits", image_size=8)' in code
+    assert batches == math.ceil(digits8.sizes()["train"] / batch_size) == int(
+        digits8.train_dataset(batch_size).cardinality())
+    assert warmup + decay == epochs * batches
+
+
+def test_the_default_budget_is_3_epochs_of_mnist_and_100_of_digits(digits8):
+    from dlcourse.train.config import TrainConfig
+
+    config = TrainConfig()
+    text = _section("The default recipe is `TrainConfig`", "**A run directory")
+    warmup, peak, batch, steps, mnist_epochs, digits_epochs = re.search(
+        r"Adam, (\d+)% linear warm-up then cosine decay to a peak of ([\de.-]+), batch (\d+), a budget of (\d+) "
+        r"optimiser steps \((\d+) epochs of MNIST, (\d+) of the small digits set\)", text).groups()
+    assert (config.optimizer, config.schedule) == ("adam", "warmup_cosine")
+    assert (config.warmup_fraction, config.learning_rate) == (int(warmup) / 100, float(peak))
+    assert (config.batch_size, config.min_steps) == (int(batch), int(steps))
+    mnist_train = round(60_000 * (1 - 0.1))  # keras.datasets' 60,000 training images, load_dataset's 10% held out
+    assert config.resolve_epochs(math.ceil(mnist_train / config.batch_size)) == int(mnist_epochs)
+    assert config.resolve_epochs(math.ceil(digits8.sizes()["train"] / config.batch_size)) == int(digits_epochs)
+
+
+def test_the_mnist_split_held_out_is_load_datasets_default():
+    import inspect
+
+    from dlcourse.data import datasets
+
+    assert inspect.signature(datasets.load_dataset).parameters["validation_split"].default == 0.1
+
+
+def test_the_seed_accuracies_hold_their_thresholds_and_their_error_counts(digits8):
+    text = _section("With these defaults the notes' CNN reaches", "XLA is chosen per device")
+    mnist_min, digits_min = map(float, re.search(r"at least ([\d.]+)% test accuracy on MNIST \(3 epochs\) and at "
+                                                r"least ([\d.]+)% on the digits", text).groups())
+    mnist = [float(v) for v in re.search(r"MNIST ([\d. /]+)%", text).group(1).split(" / ")]
+    digits = [float(v) for v in re.search(r"digits ([\d. /]+)%", text).group(1).split(" / ")]
+    assert len(mnist) == len(digits) == 5 and min(mnist) >= mnist_min and min(digits) >= digits_min
+    errors, seed, total = re.search(r"seed (\d) is (\d+) errors in (\d+) test images", text).group(2, 1, 3)
+    assert int(total) == digits8.sizes()["test"]
+    assert round(100 * (1 - int(errors) / int(total)), 2) == digits[int(seed)] == min(digits)
+
+
+# Models the README counts outside the zoo table ----------------------------------------------------------
+
+def test_the_sequence_tables_parameters_are_the_registrys():
+    rows = _table("| model | command | test accuracy | parameters |")
+    assert len(rows) == 5
+    for _, command, _, params, _ in rows:
+        name = re.search(r"dlcourse train (\w+)", command).group(1)
+        assert _number(params) == model_entry(name).params, name
+    assert "(21,386 / 81,674 / 61,962 parameters)" in FLAT
+    assert [model_entry(n).params for n in ("rnn_rows", "lstm_rows", "gru_rows")] == [21_386, 81_674, 61_962]
+
+
+def test_the_vit_vs_resnet_models_have_the_tables_parameters():
+    import sys
+
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    try:
+        from bench_vit_vs_resnet import small_resnet, small_vit
+    finally:
+        sys.path.remove(str(ROOT / "benchmarks"))
+    rows = {row[0]: _number(row[1]) for row in _table("| model | parameters | mean test accuracy |")}
+    assert rows["ResNet"] == rows["ResNet + augmentation"] == small_resnet((8, 8, 1), 10).count_params()
+    assert rows["ViT"] == small_vit((8, 8, 1), 10).count_params()
+    assert {v for k, v in rows.items() if k.startswith("ViT")} == {rows["ViT"]}
+
+
+def test_the_segmentation_tables_counts_are_the_registrys():
+    rows = {row[0]: row[2] for row in _table("| model | what | parameters |\n| --- | --- | --- |\n| `fcn32s`")}
+    big = [int(v.replace(",", "").strip("*")) for v in rows["`fcn32s`, `fcn16s`, `fcn8s`"].split(";")[0].split(" / ")]
+    assert big == [model_entry(n).params for n in ("fcn32s", "fcn16s", "fcn8s")]
+    trainable = re.search(r"FCN-8s has \*\*([\d,]+) trainable\*\*", rows["`fcn32s`, `fcn16s`, `fcn8s`"]).group(1)
+    assert _number(trainable) == model_entry("fcn8s").reference_params   # test_segmentation_models builds it
+    small = [_number(v) for v in rows["`fcn32s_small`, `fcn16s_small`, `fcn8s_small`"].split(" / ")]
+    assert small == [model_entry(n).params for n in ("fcn32s_small", "fcn16s_small", "fcn8s_small")]
+    assert _number(rows["`unet`"].strip("*")) == model_entry("unet").params
+    with_bn, without = map(_number, re.search(r"([\d,]+) at 64x64x3, 4 classes \(([\d,]+) without batch norm\)",
+                                              rows["`unet_small`"]).groups())
+    assert with_bn == model_entry("unet_small").params
+    from dlcourse.models import get_model
+
+    assert get_model("unet_small", batch_norm=False).count_params() == without
+    assert f"572x572x1 -> 388x388x2, {model_entry('unet').params:,} parameters" in README
+
+
+def test_the_first_yolo_was_12_times_the_size_of_the_one_that_generalises():
+    """"The first `yolov1_small` (ResNet-18's P4, 3.1 M weights ...) ... a network a twelfth the size": the
+    first default was ResNet-18's P4 with one 3x3 head conv of 128 (bench_detection.py keeps it)."""
+    from dlcourse.models import get_model
+
+    first = get_model("yolov1_small", backbone="resnet18", level="P4", width=128, head_convs=1, classes=3)
+    stated = float(re.search(r"ResNet-18's P4, ([\d.]+) M weights, a 4 x 4 grid", FLAT).group(1))
+    assert first.output_shape == (None, 4, 4, 13) and round(first.count_params() / 1e6, 1) == stated
+    assert "a network a twelfth the size" in FLAT and 12 <= first.count_params() / model_entry("yolov1_small").params < 13
+
+
+# Measured figures: what the text derives from them ------------------------------------------------------
+
+def test_the_vit_vs_resnet_paragraph_is_its_tables_arithmetic():
+    rows = {row[0]: float(row[2].rstrip("%")) for row in _table("| model | parameters | mean test accuracy |")}
+    ranges = {row[0]: tuple(map(float, row[4].split("-"))) for row in _table("| model | parameters | mean test accuracy |")}
+    for name, (low, high) in ranges.items():
+        assert low <= rows[name] <= high, name
+    text = _section("At this size the claim does not hold", "## Segmentation")
+    gain = float(re.search(r"augmentation helped the ResNet \(\+([\d.]+) points", text).group(1))
+    assert f"{rows['ResNet + augmentation'] - rows['ResNet']:.1f}" == f"{gain:.1f}"
+    cost = int(re.search(r"cost the ViT (\d+) points", text).group(1))
+    assert round(rows["ViT"] - rows["ViT + augmentation"]) == cost
+    teacher, added = re.search(r"a weaker teacher \(([\d.]+)%\) added ([\d.]+) points", text).groups()
+    assert float(teacher) == round(rows["ResNet + augmentation"], 1)
+    distilled = rows["ViT + augmentation, distilled from the ResNet + augmentation"]
+    assert f"{distilled - rows['ViT + augmentation']:.2f}" == added
+    low, high = map(int, re.search(r"beat the ResNet by (\d) to (\d) points on every seed", text).groups())
+    assert low <= rows["ViT"] - rows["ResNet"] <= high  # the means; the seeds' own margins are not tabled
+
+
+def test_the_fcn_and_unet_tables_show_the_order_the_text_reads():
+    rows = {row[0]: row for row in _table("| model | settings | test mean IoU | boundary IoU (2 px) |")}
+    iou = [float(rows[f"`fcn{s}s_small`"][2].strip("*")) for s in (32, 16, 8)]
+    boundary = [float(rows[f"`fcn{s}s_small`"][3].strip("*")) for s in (32, 16, 8)]
+    assert iou == sorted(iou) and boundary == sorted(boundary)   # "rise from FCN-32s to 16s to 8s"
+    unet = float(re.search(r"\*\*([\d.]+)\*\*", rows["`unet_small`"][2]).group(1))
+    assert f"stays below U-Net ({unet}" in FLAT and iou[-1] < unet
+    trained = {r[0]: r[4] for r in _table("| model | stride | ideal scores upsampled: mean IoU |")}
+    for s, i, b in zip((32, 16, 8), iou, boundary):
+        assert trained[f"`fcn{s}s_small`"] == f"{i}, {b}"
+
+
+def test_the_unet_data_curve_means_are_the_per_seed_means_and_the_text_quotes_them():
+    rows = _table("| training images | test mean IoU (per seed) | mean |")
+    means = {}
+    for row in rows:
+        images = int(row[0].replace(",", ""))
+        for column, key in ((1, "drawn"), (5, "augmented")):
+            seeds = [float(v) for v in row[column].split(", ")]
+            mean = float(row[column + 1].strip("*"))
+            assert abs(statistics.mean(seeds) - mean) <= 0.0006, (images, key)   # per-seed values are rounded
+            means[images, key] = mean
+    text = _section("Trained fairly, more data helps a lot", "## Detection")
+    assert f"10 give little more than the background ({means[10, 'drawn']})" in text
+    assert f"100 half way ({means[100, 'drawn']}) and 1,000 {means[1000, 'drawn']}" in text
+    share_drawn, share_aug = map(int, re.search(r"100 images reach [\d.]+, (\d+)% of 1,000 images as drawn and "
+                                                r"(\d+)% of 1,000 augmented", text).groups())
+    assert f"100 images reach {means[100, 'augmented']}" in text and f"10 images {means[10, 'augmented']}" in text
+    assert round(100 * means[100, "augmented"] / means[1000, "drawn"]) == share_drawn
+    assert round(100 * means[100, "augmented"] / means[1000, "augmented"]) == share_aug
+
+
+def test_the_transfer_tables_mean_and_std_row_is_its_seeds():
+    rows = [row for row in _table("| seed | scratch | feature extractor | fine-tuned |")]
+    seeds = [[float(v) for v in row[1:]] for row in rows if row[0].isdigit()]
+    summary = next(row for row in rows if row[0] == "mean +- std")
+    for column, cell in enumerate(summary[1:]):
+        mean, std = map(float, cell.split(" +- "))
+        values = [s[column] for s in seeds]
+        assert f"{statistics.mean(values):.3f}" == f"{mean:.3f}"
+        assert f"{statistics.pstdev(values):.3f}" == f"{std:.3f}"   # bench_transfer.py: numpy's std (ddof 0)
+    low, high = re.search(r"the spread \(([\d.]+)-([\d.]+) for the transfer columns\)", FLAT).groups()
+    spreads = [round(statistics.pstdev([s[c] for s in seeds]), 2) for c in (1, 2)]
+    assert spreads == [float(low), float(high)]
+
+
+def test_the_detection_paragraphs_quote_the_measured_rows():
+    """The prose quotes each detector's recorded run (benchmarks/results/recorded.json) at more digits."""
+    recorded = json.loads((ROOT / "benchmarks/results/recorded.json").read_text())["rows"]
+    figure = {r["command"]: r["figure"] for r in recorded}
+    runs = {"yolov1_small": "3e-3", "faster_rcnn_small": "2e-3"}
+    for model, lr in runs.items():
+        command = f"dlcourse train {model} --data shapes --limit 3000 --epochs 6 --batch-size 32 --lr {lr}"
+        printed = re.search(rf"{re.escape(command)}\n```\n\nprints `test \(200 images\): VOC mAP@0\.5 ([\d.]+), "
+                            r"COCO AP50 ([\d.]+), AP ([\d.]+), ([\d.]+) s of training`", README)
+        assert printed, model
+        voc, ap50, ap, seconds = map(float, printed.groups())
+        row = figure[command]   # the same run at three decimals: within rounding of the prose's four
+        assert f"{round(seconds):,} s of training" in row
+        shown = map(float, re.search(r"VOC mAP@0\.5 ([\d.]+)\*\* · COCO AP50 ([\d.]+), AP ([\d.]+)", row).groups())
+        for prose, table in zip((voc, ap50, ap), shown):
+            assert abs(prose - table) <= 0.0005 + 1e-9, (model, prose, table)
+    mask = figure["python benchmarks/bench_detection.py --train-mask --train-size 2000 --test-size 200 --epochs 6 --lr 2e-3"]
+    printed = re.search(r"prints `(\d+) s of training; test \(200 images\): box VOC mAP@0\.5 ([\d.]+), box AP ([\d.]+), "
+                        r"mask AP50 ([\d.]+), mask AP ([\d.]+)`", FLAT).groups()
+    seconds, voc, ap, mask50, mask_ap = printed
+    assert f"{seconds} s of training · box **VOC mAP@0.5 {voc}**, COCO AP {ap} · **mask AP50 {mask50}, mask AP {mask_ap}**" in mask
+    yolo, rcnn, ratio = re.search(r"YOLO ([\d.]+) ms/image, Faster R-CNN ([\d.]+) ms/image, \*\*YOLO ([\d.]+)x faster\*\*",
+                                  FLAT).groups()
+    assert f"{float(rcnn) / float(yolo):.1f}" == ratio
+    detect = next(r["figure"] for r in recorded if r["command"] == "python benchmarks/bench_detection.py --repeats 5")
+    assert f"YOLO {yolo} ms/image · Faster R-CNN {rcnn} ms/image" in detect
+
+
+def test_the_precision_table_is_its_runs_arithmetic_and_run_3_is_the_generated_row():
+    rows = _table("| model, batch | run 1 | run 2 | run 3 |")
+    stated = {}
+    for row in rows:
+        for run, cell in enumerate(row[1:], 1):
+            before, after, ratio = map(_number, re.fullmatch(r"([\d,]+) -> ([\d,]+) \(([\d.]+)x\)", cell).groups())
+            decimals = len(re.search(r"\(([\d.]+)x\)", cell).group(1).split(".")[1])
+            rounding = 0.5 * 10 ** -decimals + ratio * (0.5 / before + 0.5 / after)   # the images/s are rounded
+            assert abs(after / before - ratio) <= rounding, (row[0], run)
+            stated[row[0], run] = ratio
+    result = json.loads((ROOT / "benchmarks/results/precision-tensorflow.json").read_text())
+    for row in rows:
+        model, onednn = re.match(r"`(\w+)`.*oneDNN (on|off)", row[0]).groups()
+        measured = next(r for r in result["rows"] if r["what"].startswith(f"{model} training, oneDNN {onednn}"))
+        generated = re.search(rf"{model}, oneDNN {onednn}: float32 ([\d,]+) img/s, mixed_bfloat16 ([\d,]+) "
+                              r"\(\*\*([\d.]+)x\*\*\)", result["figure"]).groups()
+        before, after, ratio = re.fullmatch(r"([\d,]+) -> ([\d,]+) \(([\d.]+)x\)", row[3]).groups()
+        assert (before, after) == generated[:2], row[0]     # run 3 is the generated row, from the JSON
+        assert abs(_number(before) - measured["baseline"]) <= 0.5 and abs(_number(after) - measured["ours"]) <= 0.5
+        assert round(measured["ratio"], len(ratio.split(".")[1])) == float(ratio), row[0]
+    text = _section("On this shared machine the gain with oneDNN", "`train_loop(model, dataset")
+    small = [v for k, v in stated.items() if "oneDNN on" in k[0] and "resnet18" not in k[0]]
+    resnet = [v for k, v in stated.items() if "resnet18" in k[0]]
+    off = [1 / v for k, v in stated.items() if "oneDNN off" in k[0]]
+    assert f"({min(small):.2f}x to {max(small):.2f}x)" in text and min(small) > 1   # "faster in every run"
+    assert f"({min(resnet):.2f}x to {max(resnet):.2f}x)" in text
+    assert f"{round(min(off))} to {round(max(off))} times slower in every run" in text
+
+
+def test_the_generative_tables_ratios_are_their_figures():
+    text = FLAT
+    clean, plain, ratio = re.search(r"MSE to the clean digits ([\d.]+) vs ([\d.]+): \*\*([\d.]+)x\*\* lower", text).groups()
+    assert f"{float(plain) / float(clean):.2f}" == ratio
+    clean, plain, ratio = re.search(r"\| ([\d.]+) vs ([\d.]+): ([\d.]+)x \(seeds 0, 1, 2", text).groups()
+    assert f"{float(plain) / float(clean):.2f}" == ratio
+    deep, pca = float(re.search(r"test MSE \*\*([\d.]+)\*\*: at least PCA\(8\)'s", text).group(1)), float(
+        re.search(r"\| PCA\(8\) \| scikit-learn \| test MSE per pixel ([\d.]+) \|", text).group(1))
+    assert deep <= pca
+    activation = float(re.search(r"mean code activation \*\*([\d.]+)\*\* \(within 4% of rho\)", text).group(1))
+    assert abs(activation / 0.05 - 1) <= 0.04
+    for elbo, nll in re.findall(r"test -ELBO \*\*([\d.]+)\*\* nats/image, IW-NLL(?: \(k = 200\))? ([\d.]+)", text):
+        assert float(nll) <= float(elbo)    # the importance-weighted bound is never above the ELBO's
+    gan = re.search(r"\| `gan` \| \*\*([\d.]+)\*\* \(([\d.]+)\): ([\d.]+) of the start \(with Keras' Adam, beta_1 = 0\.9: "
+                    r"([\d.]+), ([\d.]+), coverage", text).groups()
+    distance, start, share, keras_distance, keras_share = map(float, gan)
+    assert f"{distance / start:.2f}" == f"{share:.2f}" and f"{keras_distance / start:.2f}" == f"{keras_share:.2f}"
+
+
+def test_the_jax_quick_pair_ratio_is_its_throughputs():
+    jax, tf, ratio = re.search(r"JAX ([\d.]+) vs TensorFlow ([\d.]+) img/s, \*\*([\d.]+)x\*\*", FLAT).groups()
+    assert f"{float(jax) / float(tf):.2f}" == ratio
+
+
+def test_the_doctors_quick_timing_is_the_recorded_measurement():
+    """No timing is asserted; a time the README or the CLI's help states is a dated measurement recorded in
+    benchmarks/results/recorded.json (shown in the generated table), quoted the same everywhere."""
+    recorded = json.loads((ROOT / "benchmarks/results/recorded.json").read_text())["rows"]
+    row = next(r for r in recorded if r["command"] == "dlcourse doctor notes_cnn --data digits --quick")
+    seconds = re.match(r"(\d+) s wall time", row["figure"]).group(1)
+    assert f"# --quick: {seconds} s here (Measured)" in README
+    from dlcourse.checklist.config import ChecklistConfig
+
+    assert f"measured: {seconds} s" in ChecklistConfig.quick.__doc__
+    quick = ChecklistConfig.quick()    # the settings the row's title states
+    assert (quick.tiny_steps, quick.lr_steps, quick.final_epochs, quick.grid_epochs) == (100, 60, 8, 1)
+    assert len(quick.grid_lr_factors) * len(quick.grid_weight_decays) == 6
+    assert "100 tiny-sample steps, 60 range-test steps, a grid of 6 one-epoch runs, 8 final epochs" in row["title"]
+    help_text = (ROOT / "dlcourse/cli/cmd_doctor.py").read_text(encoding="utf-8")
+    assert f"measured: {seconds} s" in help_text and "about a minute" not in help_text
