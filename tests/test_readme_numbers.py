@@ -125,6 +125,7 @@ def digits8():
 
 def test_the_digits_split_sizes_quoted_everywhere_are_the_loaders(digits8):
     sizes = digits8.sizes()
+    assert sizes == {"train": 1_293, "val": 144, "test": 360}   # also quoted by benchmarks' docstrings
     quoted = re.findall(r"([\d,]+) train / ([\d,]+) val(?:idation)?(?: / ([\d,]+) test)?", README)
     assert len(quoted) >= 3
     for train, val, test in quoted:
@@ -401,3 +402,130 @@ def test_the_doctors_quick_timing_is_the_recorded_measurement():
     assert "100 tiny-sample steps, 60 range-test steps, a grid of 6 one-epoch runs, 8 final epochs" in row["title"]
     help_text = (ROOT / "dlcourse/cli/cmd_doctor.py").read_text(encoding="utf-8")
     assert f"measured: {seconds} s" in help_text and "about a minute" not in help_text
+
+
+# Docstrings and the command line's help --------------------------------------------------------------
+
+EXTERNAL_COUNTS = {  # published sizes of data sets the package downloads; no test here has the network
+    "2,501", "2,510", "4,952",            # TFDS voc/2007: train, validation, test images
+    "3,680", "3,669",                     # TFDS oxford_iiit_pet: train, test images
+    "1,464", "1,449",                     # VOC 2012 segmentation: train, val images (ImageSets/Segmentation)
+}
+
+
+def _docstrings_and_help():
+    """(file, text) for every docstring and every argparse help/description string of the package and the
+    benchmarks, without their doctest examples (tests/test_doctests.py runs those)."""
+    import ast
+    import doctest
+
+    out = []
+    paths = sorted((ROOT / "dlcourse").rglob("*.py")) + sorted((ROOT / "benchmarks").rglob("*.py"))
+    for path in paths:
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            text = None
+            if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)):
+                text = ast.get_docstring(node, clean=False)
+            elif isinstance(node, ast.keyword) and node.arg in ("help", "description", "epilog") \
+                    and isinstance(node.value, ast.Constant) and isinstance(node.value.value, str):
+                text = node.value.value
+            if text:
+                prose = "".join(p for p in doctest.DocTestParser().parse(text) if isinstance(p, str))
+                out.append((path.relative_to(ROOT).as_posix(), prose))
+    return out
+
+
+def _asserted_literals() -> set:
+    """Every integer literal >= 1,000 in the test files (as 1_234 or 1234)."""
+    numbers = set()
+    for path in (ROOT / "tests").glob("*.py"):
+        numbers.update(int(n.replace("_", "")) for n in re.findall(r"(?<![\w.])\d[\d_]{3,}(?![\w.])", path.read_text()))
+    return numbers
+
+
+def test_every_count_a_docstring_or_help_text_states_is_asserted():
+    """A count of 1,000 or more in a docstring or help text (parameters, multiply-adds, images) is a
+    registry figure (each asserted against its built model), a literal some test asserts, a measured
+    figure recorded in benchmarks/results/, the result of a sum or product written out beside it
+    (`test_every_sum_and_product_written_out_computes`), or a published data-set size listed above."""
+    registry = set()
+    for name in list_models():
+        e = model_entry(name)
+        registry.update(v for v in (e.params, e.macs, e.reference_params) if v is not None)
+    measured = set()
+    for path in (ROOT / "benchmarks/results").glob("*.json"):
+        measured.update(int(n.replace(",", "")) for n in re.findall(r"\d{1,3}(?:,\d{3})+", path.read_text()))
+    asserted = _asserted_literals()
+    unbacked = []
+    for path, text in _docstrings_and_help():
+        written_out = {int(value.replace(",", "")) for _, value in ARITHMETIC.findall(text)}  # computed below
+        for count in re.findall(r"(?<![\w.,])\d{1,3}(?:,\d{3})+(?![\d,]*\d)", text):
+            value = int(count.replace(",", ""))
+            if value in registry | asserted | measured | written_out or count in EXTERNAL_COUNTS:
+                continue
+            unbacked.append((path, count))
+    assert not unbacked, unbacked
+
+
+ARITHMETIC = re.compile(r"((?<![\w.])\d[\d,]*(?:\s*[x*+]\s*\d[\d,]*)+)\s*=\s*(\d{1,3}(?:,\d{3})+|\d+)(?![\w.,])")
+
+
+def test_every_sum_and_product_written_out_computes():
+    """"784 x 128 + 128 + 128 x 10 + 10 = 101,770", "5x5x48x128x2 = 307,200", "128 * 10 + 10 = 1,290" ...
+    in the README, the docstrings and the help texts: each side equals the other."""
+    texts = [("README.md", README)] + _docstrings_and_help()
+    checked = 0
+    for name, text in texts:
+        for expression, value in ARITHMETIC.findall(text):
+            computed = eval(expression.replace(",", "").replace("x", "*"), {"__builtins__": {}})   # digits, x, *, + only
+            assert computed == int(value.replace(",", "")), (name, expression, value)
+            checked += 1
+    assert checked >= 7
+    assert "9 x (4 + 2) = 54 outputs per position, or 45 with one logit" in FLAT and 9 * (4 + 2) == 54 and 9 * (4 + 1) == 45
+    assert "4D² + 4D + 2DM + M + D + 4D parameters, 33,472 at D 64, M 128" in FLAT
+    d, m = 64, 128
+    assert 4 * d * d + 4 * d + 2 * d * m + m + d + 4 * d == 33_472    # tests/test_attention.py builds the block
+
+
+def test_the_counts_the_model_docstrings_derive_are_the_registrys():
+    """inception.py: torchvision's 6,624,904 + 380,928 (5x5) = 7,005,832 trainable, the auxiliary classifiers
+    6,379,984 (torchvision's 13,004,888 with them, asserted built in tests/test_zoo.py); recurrent.py: the
+    classifier 128 * 10 + 10 = 1,290 on top of each recurrent layer."""
+    import dlcourse.models.inception as inception
+    import dlcourse.models.sequence.recurrent as recurrent
+    from dlcourse.sequence import recurrent_params
+
+    googlenet = " ".join(inception.__doc__.split())
+    assert model_entry("googlenet").reference_params == 6_624_904 + 380_928 == 7_005_832
+    assert "torchvision's 6,624,904 trainable + 380,928 for the 5x5 kernels = 7,005,832 trainable" in googlenet
+    assert 13_004_888 - 6_624_904 == 6_379_984 and "the auxiliary classifiers add 6,379,984" in googlenet
+    rows = " ".join(recurrent.__doc__.split())
+    assert "(128 * 10 + 10 = 1,290) the models have 21,386 / 81,674 / 61,962" in rows
+    for kind, name in (("simple_rnn", "rnn_rows"), ("lstm", "lstm_rows"), ("gru", "gru_rows")):
+        assert model_entry(name).params - recurrent_params(kind, input_dim=28, units=128) == 1_290, name
+
+
+def test_the_xla_figures_in_devices_are_the_recorded_measurement():
+    import dlcourse.train.devices as devices
+
+    row = next(r for r in json.loads((ROOT / "benchmarks/results/recorded.json").read_text())["rows"]
+               if r["benchmark"] == "compile")
+    plain, xla = re.search(r"without XLA it trains\s+([\d,]+) images/s, with XLA \(``jit_compile=True``\) ([\d,]+)",
+                           devices.__doc__).groups()
+    assert f"(XLA off on CPU) {plain} img/s" in row["figure"] and f"XLA forced on {xla} " in row["figure"]
+    assert _number(xla) < _number(plain)   # why "auto" never picks XLA on a CPU
+
+
+def test_resnet_v1_5_has_6_percent_more_macs_than_our_v1():
+    """residual.py: torchvision's v1.5 strides on the 3x3, so the first 1x1 of each downsampling block runs
+    at the input's 4x as many positions; ResNet-50's total rises by 3 x that conv's count."""
+    import dlcourse.blocks.residual as residual
+    from dlcourse.analysis import count_macs
+    from dlcourse.models import get_model
+
+    macs = count_macs(get_model("resnet50")).by_layer
+    first_1x1 = [macs[f"conv{stage}_block1_1_conv"] for stage in (3, 4, 5)]
+    extra = sum(3 * m for m in first_1x1)
+    stated = int(re.search(r"ResNet-50 then has (\d+)% more\s+MACs", residual.bottleneck_block.__doc__).group(1))
+    assert round(100 * extra / model_entry("resnet50").macs) == stated
