@@ -529,3 +529,146 @@ def test_resnet_v1_5_has_6_percent_more_macs_than_our_v1():
     extra = sum(3 * m for m in first_1x1)
     stated = int(re.search(r"ResNet-50 then has (\d+)% more\s+MACs", residual.bottleneck_block.__doc__).group(1))
     assert round(100 * extra / model_entry("resnet50").macs) == stated
+
+
+# Settings the README states: the code's defaults and constants ----------------------------------------
+
+def test_the_faster_rcnn_paragraph_states_its_configs():
+    from dlcourse.detection.yolo import LAMBDA_COORD, LAMBDA_NOOBJ
+    from dlcourse.models.detection.faster_rcnn import SMALL_ANCHOR_FRACTIONS, SMALL_RCNN, RCNNConfig
+
+    text = _section("**Faster R-CNN end to end.**", "prints `test (200 images): VOC mAP@0.5 0.8940")
+    c, torchvision = SMALL_RCNN, RCNNConfig()
+    assert "sizes a quarter, 3/8 and half the image side x ratios 1:2, 1:1, 2:1" in text
+    assert SMALL_ANCHOR_FRACTIONS == (1 / 4, 3 / 8, 1 / 2)
+    assert (f"pre-NMS top {c.rpn_pre_nms_top_n_train} / {c.rpn_pre_nms_top_n_test}, NMS {c.rpn_nms_threshold}, "
+            f"post-NMS top {c.rpn_post_nms_top_n_train} / {c.rpn_post_nms_top_n_test} in training / inference") in text
+    assert f"RoIAlign {c.roi_size}x{c.roi_size} (`roi.py`, sampling ratio {c.sampling_ratio})" in text
+    assert f"matches anchors ({c.rpn_fg_iou} / {c.rpn_bg_iou}, each box's best anchor positive)" in text
+    assert f"samples {c.rpn_batch_size} of them (half positive at most)" in text and c.rpn_positive_fraction == 0.5
+    assert f"matches ({c.roi_fg_iou}), samples {c.roi_batch_size} RoIs (a quarter positive at most)" in text
+    assert c.roi_positive_fraction == 0.25
+    assert f"keeps scores > {c.score_threshold} and applies per-class NMS {c.detection_nms}" in text
+    assert all(getattr(c, f) == getattr(torchvision, f) for f in ("rpn_fg_iou", "rpn_bg_iou", "roi_size"))
+    pieces = _section("| piece | where | checked against |", "A YOLO output cell is")
+    assert (f"balanced sampling ({torchvision.rpn_batch_size} anchors, half positive; {torchvision.roi_batch_size} "
+            "RoIs, a quarter positive)") in pieces and torchvision.roi_positive_fraction == 0.25
+    assert f"IoU >= {torchvision.rpn_fg_iou} positive, < {torchvision.rpn_bg_iou} negative" in pieces
+    assert f"(λcoord {LAMBDA_COORD:g}, λnoobj {LAMBDA_NOOBJ:g}," in pieces
+
+
+def test_the_small_yolos_batch_norm_momentum_and_keras_default():
+    import inspect
+
+    import keras
+
+    from dlcourse.models.detection.yolo import yolov1_small
+
+    text = _section("Train one from the command line on the shapes boxes", "**A detector that generalises.**")
+    stated, keras_default = re.search(r"batch norm uses momentum ([\d.]+)\s+\(`bn_momentum`\): with Keras' ([\d.]+)",
+                                      text).groups()
+    assert inspect.signature(yolov1_small).parameters["bn_momentum"].default == float(stated)
+    assert inspect.signature(keras.layers.BatchNormalization).parameters["momentum"].default == float(keras_default)
+
+
+def test_the_vit_vs_resnet_settings_are_the_benchmarks():
+    import inspect
+    import sys
+
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    try:
+        import bench_vit_vs_resnet as bench
+    finally:
+        sys.path.remove(str(ROOT / "benchmarks"))
+    from dlcourse.regularization import augmentation
+
+    text = _section("**ViT vs a ResNet of its size**", "| model | parameters | mean test accuracy |")
+    v = bench.VIT
+    tokens = (bench.IMAGE_SIZE // v["patch_size"]) ** 2
+    assert (f"a ViT with {v['patch_size']}x{v['patch_size']} patches ({tokens} tokens, D {v['hidden_dim']}, "
+            f"{v['depth']} blocks of {v['num_heads']} heads, MLP {v['mlp_dim']})") in text
+    defaults = {k: p.default for k, p in inspect.signature(augmentation).parameters.items()}
+    assert (f"(rotation {defaults['rotation']}, translation {defaults['translation']}, zoom {defaults['zoom']})"
+            in text)
+    assert f"(`Distiller`, T = {bench.TEMPERATURE:g}, alpha = {bench.ALPHA})" in text
+    assert f"digits at their native {bench.IMAGE_SIZE}x{bench.IMAGE_SIZE}" in text
+
+
+def test_the_unet_curve_and_transfer_settings_are_the_codes():
+    import inspect
+    import sys
+
+    from dlcourse.segmentation import experiments
+
+    curve = _section("U-Net vs training-set size", "| training images | test mean IoU (per seed) |")
+    signature = inspect.signature(experiments.data_size_curve).parameters
+    counts = experiments.CURVE_COUNTS
+    assert f"the first {counts[0]}, {counts[1]} and {counts[2]:,} of the same training images" in curve
+    steps, batch = signature["steps"].default, signature["batch_size"].default
+    assert f"for the same {steps:,} steps of {batch}\nimages".replace("\n", " ") in curve
+    assert f"validated every {steps // 10} steps on the same {experiments.VALIDATION_IMAGES} images" in curve
+    assert f"shifted up to {experiments.MAX_SHIFT} pixels" in curve and signature["image_size"].default == 32
+    assert "`unet_small` at width 8 (`base_filters=8`), 32x32" in curve
+    bench = (ROOT / "benchmarks/bench_segmentation.py").read_text()
+    assert '"--unet-width", type=int, default=8' in bench and '"--steps", type=int, default=1000' in bench
+
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    try:
+        import bench_transfer
+    finally:
+        sys.path.remove(str(ROOT / "benchmarks"))
+    from dlcourse.transfer import digits_transfer_split
+
+    source, target = digits_transfer_split(image_size=bench_transfer.IMAGE_SIZE, labels_per_class=10)
+    epochs, images = map(int, re.search(r"(\d+)\s+epochs on (\d+) images suffice at 16x16", FLAT).groups())
+    assert epochs == bench_transfer.TARGET_EPOCHS and images == len(target.x_train) == 5 * 10
+    assert "digits 5-9 with 10 labels per class (`small_cnn` at 16x16 pretrained on digits 0-4" in FLAT
+
+
+def test_the_data_and_run_limits_the_readme_states():
+    from dlcourse.data import MAX_IMAGE_SIZE
+    from dlcourse.data.segmentation_sets import VOC_CLASSES
+    from dlcourse.generative import judge
+    from dlcourse.train.rundir import KEEP_CHECKPOINTS
+
+    assert f"an `image_size` above {MAX_IMAGE_SIZE}" in FLAT
+    assert KEEP_CHECKPOINTS == 2 and "(`checkpoints/epoch-NNNN.npz`, the newest two kept)" in FLAT
+    assert len(VOC_CLASSES) == 21 and "segmentation masks (21 classes; void 255 becomes background)" in FLAT
+    assert "(TFDS' `voc/2007`: 20 classes)" in FLAT and len(VOC_CLASSES[1:]) == 20   # less the background
+    assert f"MLP 64-{judge.JUDGE_HIDDEN}-{judge.CLASSES} on digits' training split" in FLAT
+    assert judge.FAIR_SHARE_FRACTION == 1 / 5 and "at least a fifth of their fair share" in FLAT
+
+
+def test_the_zoo_paragraphs_counts_are_the_registrys():
+    twins = [name for name in list_models() if model_entry(name).keras_twin]
+    assert len(twins) == 10 and "for the ten models above" in FLAT and "each of the ten twins" in FLAT
+    zoo = [n for n in list_models() if model_entry(n).default_input_shape == (224, 224, 3)]
+    assert {model_entry(n).min_size for n in zoo if n != "alexnet"} == {32} and model_entry("alexnet").min_size <= 64
+    assert "every zoo model builds at 32x32 (AlexNet at 64x64)" in FLAT
+
+
+# The goals' reading under the generated table: the JSON's figures ---------------------------------------
+
+def test_the_goals_reading_quotes_the_generated_results():
+    results = {name: json.loads((ROOT / f"benchmarks/results/{name}-tensorflow.json").read_text())
+               for name in ("flops", "recipes", "zoo")}
+    goals = _section("Goals (issue 15) each generated row states", "## Tests")
+    ours, keras_ = re.search(r"ours \*\*(\d+)% of peak\*\*, keras\.applications (\d+)%", results["flops"]["figure"]).groups()
+    assert f"gave 51% and {ours}% (keras.applications 52% and {keras_}%; the row is the second)" in goals
+    gemm = re.search(r"as plain matmuls reach (\d+)% of peak", results["flops"]["figure"]).group(1)
+    assert f"as plain matmuls {gemm}-104% of the peak" in goals
+    bf16 = re.search(r"mixed_bfloat16: (\d+)% of a bf16 matmul's peak", results["flops"]["figure"]).group(1)
+    assert f"the step reaches {bf16}% of a bf16 matmul's peak" in goals
+    recipes = results["recipes"]["figure"]
+    ratio = re.search(r"\*\*([\d.]+)x the wall time\*\*", recipes).group(1)
+    keras_epoch, keras_runs, ours_epoch, ours_runs = re.search(
+        r"Keras' defaults [\d.]+ s \(epoch ([\d.]+), (\d)/3 runs reached it\) · `fit`'s default [\d.]+ s \(epoch (\d+), "
+        r"(\d)/3\)", recipes).groups()
+    assert (f"Measured {ratio}x on 2026-12-07 (ours reached 99% in {ours_runs} of 3 runs, at epoch {ours_epoch} in the "
+            f"median; Keras' defaults in {keras_runs} of 3, at {keras_epoch})") in goals
+    ratios = {r["what"].split(" vs ")[0]: r["ratio"] for r in results["zoo"]["rows"]}
+    low = {name for name, r in ratios.items() if round(r, 2) < 0.99}
+    assert low == {"densenet121", "resnet152"} and len(ratios) - len(low) == 8
+    others = [round(r, 2) for name, r in ratios.items() if name not in low]
+    assert f"eight are at {min(others):.2f}-{max(others):.2f}x and DenseNet-121 {ratios['densenet121']:.2f}x, " \
+           f"ResNet-152 {ratios['resnet152']:.2f}x" in goals
