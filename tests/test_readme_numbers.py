@@ -672,3 +672,23 @@ def test_the_goals_reading_quotes_the_generated_results():
     others = [round(r, 2) for name, r in ratios.items() if name not in low]
     assert f"eight are at {min(others):.2f}-{max(others):.2f}x and DenseNet-121 {ratios['densenet121']:.2f}x, " \
            f"ResNet-152 {ratios['resnet152']:.2f}x" in goals
+
+
+def test_the_lessons_timings_are_the_measured_ones_listed():
+    """No lesson's duration is promised: the README gives the measured range and names the lessons not
+    timed; here the range is the list's, and every lesson is either timed or named."""
+    text = _section("The tests execute every notebook with `DLCOURSE_QUICK=1`", "Both were run with")
+    fastest, slowest, untimed = re.search(r"took from (\d+) s to (\d+) minutes each .*? lessons ([\d, and]+) were "
+                                          r"not timed in full", text).groups()
+    listed = text[text.index("What each full run took"):]
+    seconds = [int(s) for s in re.findall(r"(?<![\d-])(\d+) s(?![\w])", listed)]
+    minutes = [int(m) for m in re.findall(r"(?<![\d.-])(\d+) minutes(?! at load 17)", listed)]
+    assert min(seconds) == int(fastest) and max(minutes + [s / 60 for s in seconds]) == int(slowest)
+    timed = {int(n) for n in re.findall(r"(?:lesson |, )(\d+) (?:\d+ s|between|10\s|435|4 minutes|took)", listed)}
+    timed |= {10, 11} if "lesson 10 took" in listed and "lesson 11 (" in listed else set()
+    named = {int(n) for n in re.findall(r"\d+", untimed)}
+    lessons = {int(p.name[:2]) for p in (ROOT / "lessons").glob("[0-9][0-9]_*.ipynb")}
+    assert timed | named == lessons and not timed & named, (timed, named)
+    cpu = re.search(r"lesson 10 took\s+4 minutes of wall time and (\d+) CPU seconds.*?6 minutes and (\d+) CPU seconds, so "
+                    r"about ([\d.]+) and ([\d.]+) minutes", text).groups()
+    assert f"{int(cpu[0]) / 60:.1f}" == cpu[2] and f"{int(cpu[1]) / 60:.1f}" == cpu[3]
