@@ -692,3 +692,40 @@ def test_the_lessons_timings_are_the_measured_ones_listed():
     cpu = re.search(r"lesson 10 took\s+4 minutes of wall time and (\d+) CPU seconds.*?6 minutes and (\d+) CPU seconds, so "
                     r"about ([\d.]+) and ([\d.]+) minutes", text).groups()
     assert f"{int(cpu[0]) / 60:.1f}" == cpu[2] and f"{int(cpu[1]) / 60:.1f}" == cpu[3]
+
+
+def test_the_detection_tables_case_counts_are_the_tests():
+    """"tf.image.non_max_suppression on 2,000 random cases", "60 random data sets" ...: the loops of the
+    tests the table names."""
+    pieces = _section("| piece | where | checked against |", "A YOLO output cell is")
+
+    def loop(test_file, test_name):
+        source = (ROOT / "tests" / test_file).read_text(encoding="utf-8")
+        body = source[source.index(f"def {test_name}("):]
+        return int(re.search(r"for case in range\((\d+)\)", body).group(1))
+
+    nms = int(re.search(r"`tf\.image\.non_max_suppression` on ([\d,]+) random cases", pieces).group(1).replace(",", ""))
+    assert nms == loop("test_detection_boxes.py", "test_nms_equals_tensorflow_on_random_cases_with_ties_and_exact_overlaps")
+    soft = int(re.search(r"`non_max_suppression_with_scores` on (\d+)", pieces).group(1))
+    assert soft == loop("test_detection_boxes.py", "test_soft_nms_equals_tensorflow_with_scores")
+    coco = int(re.search(r"pycocotools on hand-made cases and (\d+) random data sets", pieces).group(1))
+    assert coco == loop("test_detection_map.py", "test_random_cases_equal_pycocotools")
+    matcher, settings = map(int, re.search(r"`Matcher` on (\d+) random cases x (\d) settings", pieces).groups())
+    assert matcher == loop("test_detection_faster_rcnn.py", "test_matching_equals_torchvision_on_random_cases")
+    source = (ROOT / "tests/test_detection_faster_rcnn.py").read_text(encoding="utf-8")
+    assert len(re.search(r"for high, low, allow in \(((?:\([^)]*\),? ?)+)\)", source).group(1).split("), (")) == settings
+    padded = int(re.search(r"`nms` on (\d+) random cases", pieces).group(1))
+    assert padded == loop("test_detection_faster_rcnn.py", "test_padded_nms_equals_nms_with_ties_and_invalid_boxes")
+
+
+def test_the_detection_command_lines_defaults():
+    from dlcourse.cli.common import DETECTION_VALIDATION
+    from dlcourse.data.shapes import SHAPES_TEST
+
+    text = _section("Train one from the command line on the shapes boxes", "**A detector that generalises.**")
+    assert "(`--image-size`, default 64; `--limit` training images, a tenth of them held out for validation;" in text
+    assert DETECTION_VALIDATION == 0.1
+    source = (ROOT / "dlcourse/cli/common.py").read_text(encoding="utf-8")
+    assert 'size = 64 if args.image_size is None' in source
+    assert f"COCO AP of the {SHAPES_TEST} unseen test images" in text
+    assert f"the same {SHAPES_TEST} test images for every row" in FLAT
