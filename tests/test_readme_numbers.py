@@ -331,6 +331,15 @@ def test_the_detection_paragraphs_quote_the_measured_rows():
     assert f"{float(rcnn) / float(yolo):.1f}" == ratio
     detect = next(r["figure"] for r in recorded if r["command"] == "python benchmarks/bench_detection.py --repeats 5")
     assert f"YOLO {yolo} ms/image · Faster R-CNN {rcnn} ms/image" in detect
+    first = re.search(r"trained on 128 shapes images, training-set mAP@0\.5 ([\d.]+), unseen images ([\d.]+)\. .*? mAP in "
+                      r"training mode and inference mode agreed \(([\d.]+) vs ([\d.]+)\)", FLAT).groups()
+    momentum_row = next(r["figure"] for r in recorded if "still not a working detector" in r["figure"])
+    assert (f"128 images, 150 steps of batch 32: train mAP@0.5 {first[0]} in inference mode ({first[2]} in training "
+            f"mode) but {first[1]} on 128 unseen images") in momentum_row and first[3] == first[0]
+    lesson = re.search(r"Lesson 08 trains the same recipe: training images ([\d.]+), unseen ([\d.]+)\.", FLAT).groups()
+    yolo_row = figure["dlcourse train yolov1_small --data shapes --limit 3000 --epochs 6 --batch-size 32 --lr 3e-3"]
+    assert f"in lesson 08: {lesson[0]} vs {lesson[1]}, no gap" in yolo_row
+    assert f"(stored outputs: full mode, unseen mAP@0.5 {lesson[1]})" in FLAT   # the lessons table
 
 
 def test_the_precision_table_is_its_runs_arithmetic_and_run_3_is_the_generated_row():
