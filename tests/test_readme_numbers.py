@@ -803,3 +803,21 @@ def test_the_vanishing_gradients_measured_range_over_seeds_0_to_3():
         assert float(f"{min(kept[kind]):.{digits(low) - 1}e}") == float(low), (kind, kept[kind])
         assert float(f"{max(kept[kind]):.{digits(high) - 1}e}") == float(high), (kind, kept[kind])
     assert min(kept["simple_rnn"]) < 1e-6 and all(l > 100 * r for l, r in zip(kept["lstm"], kept["simple_rnn"]))
+
+
+def test_every_default_a_help_text_states_is_the_parsers():
+    """`--threshold`'s "(default 0.3)" and the like: the number the help prints is the argument's default."""
+    import argparse
+
+    from dlcourse.cli import build_parser
+
+    parser = build_parser()
+    commands = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction)).choices
+    checked = 0
+    for name, command in commands.items():
+        for action in command._actions:
+            stated = re.search(r"\(default:? ([-\d.e]+)\)", action.help or "")
+            if stated and "%(default)" not in action.help:
+                assert action.default is not None and float(action.default) == float(stated.group(1)), (name, action.dest)
+                checked += 1
+    assert checked >= 8
