@@ -456,6 +456,15 @@ def test_the_default_recipe_beats_keras_defaults_in_wall_time_as_train_config_sa
     assert "reaches 99% test accuracy with the notes' CNN in less wall time than Keras' defaults" in doc and ratio < 1
     assert "3 epochs of MNIST at batch 256, about 100 of scikit-learn's small digits" in " ".join(
         TrainConfig.resolve_epochs.__doc__.split())   # test_the_default_budget_is_3_epochs_of_mnist_and_100_of_digits
+    from dlcourse.train.config import KERAS_DEFAULT_RECIPE as keras_recipe
+
+    assert (keras_recipe.optimizer, keras_recipe.learning_rate, keras_recipe.schedule) == ("adam", 1e-3, "constant")
+    assert f"constant Adam 1e-3, batch {keras_recipe.batch_size}, {keras_recipe.epochs} epochs" in doc
+    assert f"Keras' defaults (Adam 1e-3, batch {keras_recipe.batch_size})" in FLAT
+    config = TrainConfig()
+    recipes_doc = " ".join((ROOT / "benchmarks/bench_recipes.py").read_text(encoding="utf-8").split())
+    assert (f"Adam with warm-up and cosine decay to a peak of {config.learning_rate:.0e}".replace("e-0", "e-") + f", batch {config.batch_size}, "
+            f"a budget of {config.min_steps} steps") in recipes_doc
 
 
 # Docstrings and the command line's help --------------------------------------------------------------
