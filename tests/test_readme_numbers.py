@@ -112,6 +112,18 @@ def test_the_analysis_examples_give_the_numbers_in_their_comments():
     assert stated == f"{model_entry('resnet50').macs:,}"   # test_analysis counts the built model against the row
     assert re.search(r"receptive_field\(vgg16\(include_top=False\), \"block5_conv3\"\) +# (\d+) pixels",
                      README).group(1) == "196"   # tests/test_analysis.py: receptive_field(...) == 196
+    import keras
+
+    from dlcourse.blocks import bottleneck_block, squeeze_excite
+    from dlcourse.models import get_model
+
+    shape = re.search(r'squeeze_excite\(bottleneck_block\(x, 64, name="conv2_block1"\), name="conv2_block1_se"\) +# '
+                      r'\((\d+), (\d+), (\d+)\)', README).groups()
+    y = squeeze_excite(bottleneck_block(keras.Input((56, 56, 64)), 64, name="conv2_block1"), name="conv2_block1_se")
+    assert tuple(y.shape[1:]) == tuple(map(int, shape))
+    message = re.search(r"says so: `(input_shape \(16, 16, 3\) is too small for resnet50)`", README).group(1)
+    with pytest.raises(ValueError, match=re.escape(message)):
+        get_model("resnet50", input_shape=(16, 16, 3))
 
 
 # Data --------------------------------------------------------------------------------------------------
