@@ -842,3 +842,15 @@ def test_every_default_a_help_text_states_is_the_parsers():
                 assert action.default is not None and float(action.default) == float(stated.group(1)), (name, action.dest)
                 checked += 1
     assert checked >= 8
+
+
+def test_the_jax_sections_ci_sweep_count_is_the_sweeps():
+    """test_backend_jax.py checks the section's other counts; the CI sweep's size is read here."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("jax_backend_tests", ROOT / "tests/test_backend_jax.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)     # constants only: the JAX work runs in the tests' subprocess
+    section = _section("### On Keras' JAX backend", "## The training toolkit")
+    assert f"CI sweeps {len(module.CI_SWEEP)} of them" in section
+    assert f"sweeps all {len(module.CHECKED)}" in section
