@@ -854,3 +854,31 @@ def test_the_jax_sections_ci_sweep_count_is_the_sweeps():
     section = _section("### On Keras' JAX backend", "## The training toolkit")
     assert f"CI sweeps {len(module.CI_SWEEP)} of them" in section
     assert f"sweeps all {len(module.CHECKED)}" in section
+
+
+def _interval(text):
+    """The interval a rounded figure stands for ("0.12" -> [0.115, 0.125])."""
+    value, decimals = float(text.replace(",", "")), len(text.split(".")[1]) if "." in text else 0
+    half = 0.5 * 10 ** -decimals
+    return value - half, value + half
+
+
+def test_every_ratio_in_the_measured_table_is_its_figures():
+    """"0.12 s vs 16.93 s (**137x**)", "71.2 vs 69.8 img/s (**1.021x**)": the ratio is the two figures' (one way
+    or the other), within their rounding; "3,197 (0.44)": a share of the fastest figure of its row."""
+    figures = [r["figure"] for r in json.loads((ROOT / "benchmarks/results/recorded.json").read_text())["rows"]]
+    figures += [json.loads(p.read_text())["figure"] for p in (ROOT / "benchmarks/results").glob("*-*.json")]
+    checked = 0
+    for figure in figures:
+        for a, b, ratio in re.findall(r"([\d.,]+) (?:s )?vs ([\d.,]+)(?: s| img/s)? \(\*\*([\d.]+)x\*\*\)", figure):
+            (a_low, a_high), (b_low, b_high), (r_low, r_high) = _interval(a), _interval(b), _interval(ratio)
+            one_way, other_way = (a_low / b_high, a_high / b_low), (b_low / a_high, b_high / a_low)
+            assert any(low <= r_high and r_low <= high for low, high in (one_way, other_way)), (a, b, ratio)
+            checked += 1
+        shares = re.findall(r"([\d,]+) img/s \(([\d.]+)\)|· [^·]*? ([\d,]+) \(([\d.]+)\)", figure)
+        values = [(_number(v1 or v2), r1 or r2) for v1, r1, v2, r2 in shares]
+        for value, share in values:
+            best = max(v for v, _ in values)
+            assert abs(value / best - float(share)) <= 0.005 + 0.5 / value, (value, share)
+            checked += 1
+    assert checked >= 20
