@@ -64,6 +64,7 @@ def test_the_python_versions_are_the_packages():
 def test_every_figure_in_a_reference_text_is_its_rows_own():
     """`dlcourse models --table` prints each row's reference text beside its counts: a count the text quotes
     is the row's count (or its torchvision `reference_params`), a MACs figure its `reference_macs`."""
+    asserted = _asserted_literals()
     checked = 0
     for name in list_models():
         entry = model_entry(name)
@@ -87,6 +88,16 @@ def test_every_figure_in_a_reference_text_is_its_rows_own():
             checked += 1
         elif macs:
             raise AssertionError(f"{name}: a MACs figure without reference_macs")
+        parts = re.search(r"G ([\d,]+) \+ D ([\d,]+)", text)   # a GAN's generator + discriminator
+        parts = {_number(v) for v in parts.groups()} if parts and sum(map(_number, parts.groups())) == entry.params else set()
+        yolo = re.search(r"([\d,]+) \+ (\d+) S\^2\(5B\+C\)", text)   # YOLOv1: the convolutions + the last layer's
+        if yolo:
+            assert _number(yolo.group(1)) + int(yolo.group(2)) * 7 ** 2 * (5 * 2 + 20) == entry.params
+            parts.add(_number(yolo.group(1)))
+        for count in re.findall(r"\d{1,3}(?:,\d{3})+", text):   # any other count: the row's, or one a test asserts
+            value = int(count.replace(",", ""))
+            written_out = {int(v.replace(",", "")) for _, v in ARITHMETIC.findall(text)}
+            assert value in {entry.params, entry.reference_params} | asserted | written_out | parts, (name, count)
     assert checked >= 20
 
 
@@ -236,7 +247,7 @@ def test_the_segmentation_tables_counts_are_the_registrys():
     assert with_bn == model_entry("unet_small").params
     from dlcourse.models import get_model
 
-    assert get_model("unet_small", batch_norm=False).count_params() == without
+    assert get_model("unet_small", batch_norm=False).count_params() == without == 1_941_156   # also the registry's text
     assert f"572x572x1 -> 388x388x2, {model_entry('unet').params:,} parameters" in README
 
 
