@@ -899,6 +899,6 @@ def test_the_unet_curve_tests_budget_is_the_tests():
     """README: the CI test of the data-size curve runs "300 steps" (its CPU time is a dated measurement)."""
     source = (ROOT / "tests/test_segmentation_models.py").read_text(encoding="utf-8")
     body = source[source.index("def test_unet_learns_more_from_more_images_and_from_augmented_views("):]
-    body = body[:body.index("\ndef ")]
+    body = body.split("\ndef ")[0]
     steps = re.search(r"(\d+) steps, 100 images beat 10, and 10 augmented beat 10 as drawn", FLAT).group(1)
     assert f"steps={steps}" in body.replace(" ", "")
