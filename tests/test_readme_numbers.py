@@ -902,3 +902,25 @@ def test_the_unet_curve_tests_budget_is_the_tests():
     body = body.split("\ndef ")[0]
     steps = re.search(r"(\d+) steps, 100 images beat 10, and 10 augmented beat 10 as drawn", FLAT).group(1)
     assert f"steps={steps}" in body.replace(" ", "")
+
+
+@pytest.mark.slow
+def test_early_stopping_at_patience_5_cuts_the_digits_runs_short(digits):
+    """README, Training: why early stopping is off by default. With patience 5 the notes' CNN on digits (seeds
+    0-4) stops a third of the way into the 100-epoch budget and most seeds miss the 97% floor that the full
+    schedule reaches on every seed (tests/test_claims.py). About 35 s of CPU."""
+    from dlcourse.train import fit
+
+    text = _section("The default recipe is `TrainConfig`", "**A run directory")
+    low, high, missed, floor, worst, best = re.search(
+        r"with patience 5 it stopped the digits runs \(seeds 0-4\) after (\d+) to (\d+) epochs while the rate was still "
+        r"high, and (\d) of 5 seeds missed (\d+)% \(test accuracy ([\d.]+)-([\d.]+)%", text).groups()
+    stopped, accuracy = [], []
+    for seed in range(5):
+        result = fit("notes_cnn", digits, seed=seed, early_stopping_patience=5, verbose=0, tensorboard=False)
+        stopped.append(len(result.history["loss"]))
+        accuracy.append(100 * result.test["accuracy"])
+    # measured here: 20-31 epochs, 4 of 5 below 97%; another CPU's float order may move an epoch or a seed
+    assert int(low) - 3 <= min(stopped) and max(stopped) <= int(high) + 3 and max(stopped) < 100 / 2, stopped
+    assert sum(a < int(floor) for a in accuracy) >= int(missed) - 1, accuracy
+    assert float(worst) - 1 <= min(accuracy) and max(accuracy) <= float(best) + 1, accuracy
