@@ -924,3 +924,19 @@ def test_early_stopping_at_patience_5_cuts_the_digits_runs_short(digits):
     assert int(low) - 3 <= min(stopped) and max(stopped) <= int(high) + 3 and max(stopped) < 100 / 2, stopped
     assert sum(a < int(floor) for a in accuracy) >= int(missed) - 1, accuracy
     assert float(worst) - 1 <= min(accuracy) and max(accuracy) <= float(best) + 1, accuracy
+
+
+def test_every_backbone_level_pk_is_at_stride_2_to_the_k():
+    """README: "level `Pk` is at 1/2^k of the input ...; the VGGs and `small_cnn` add `P1`, and `small_cnn` stops
+    at `P3`"; "Every VGG, ResNet, DenseNet, MobileNet and GoogLeNet is a backbone"."""
+    assert "the VGGs and `small_cnn` add `P1`, and `small_cnn` stops at `P3`" in FLAT
+    backbones = list_models(backbone=True)
+    for name in backbones:
+        levels = model_entry(name).feature_outputs
+        assert all(level.stride == 2 ** int(key[1:]) for key, level in levels.items()), name
+        has_p1 = "P1" in levels
+        assert has_p1 == (name.startswith("vgg") or name == "small_cnn"), name
+        assert max(levels) == ("P3" if name == "small_cnn" else "P5"), name
+    for name in list_models():
+        if model_entry(name).family in ("vgg", "resnet", "senet", "densenet", "mobilenet", "inception"):
+            assert name in backbones, name
