@@ -601,6 +601,8 @@ def test_the_xla_figures_in_devices_are_the_recorded_measurement():
                            devices.__doc__).groups()
     assert f"(XLA off on CPU) {plain} img/s" in row["figure"] and f"XLA forced on {xla} " in row["figure"]
     assert _number(xla) < _number(plain)   # why "auto" never picks XLA on a CPU
+    share = re.search(r"XLA forced on [\d,]+ \(([\d.]+)\)", row["figure"]).group(1)
+    assert f"where XLA gave the notes' CNN {share}x the throughput (Measured: `bench_compile.py`" in FLAT
 
 
 def test_resnet_v1_5_has_6_percent_more_macs_than_our_v1():
