@@ -354,6 +354,9 @@ def test_the_detection_paragraphs_quote_the_measured_rows():
     assert f"{float(rcnn) / float(yolo):.1f}" == ratio
     detect = next(r["figure"] for r in recorded if r["command"] == "python benchmarks/bench_detection.py --repeats 5")
     assert f"YOLO {yolo} ms/image · Faster R-CNN {rcnn} ms/image" in detect
+    trained = re.search(r"with the trained Faster R-CNN above, ([\d.]+)x\)", FLAT).group(1)
+    recorded_trained = float(re.search(r"\(([\d.]+)x with the trained", detect).group(1))
+    assert f"{recorded_trained:.1f}" == trained
     first = re.search(r"trained on 128 shapes images, training-set mAP@0\.5 ([\d.]+), unseen images ([\d.]+)\. .*? mAP in "
                       r"training mode and inference mode agreed \(([\d.]+) vs ([\d.]+)\)", FLAT).groups()
     momentum_row = next(r["figure"] for r in recorded if "still not a working detector" in r["figure"])
