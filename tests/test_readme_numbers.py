@@ -945,3 +945,26 @@ def test_every_backbone_level_pk_is_at_stride_2_to_the_k():
     for name in list_models():
         if model_entry(name).family in ("vgg", "resnet", "senet", "densenet", "mobilenet", "inception"):
             assert name in backbones, name
+
+
+def test_the_small_figures_of_the_blocks_and_plotting_docstrings():
+    """mobile.py: make_divisible "never more than 10% below" its value, "Keras' MobileNetV2 uses 0.999" for
+    batch norm, epsilon 1e-3 as Keras' MobileNet; plotting.py: "about 5 x 3.6 inches per axes"."""
+    import keras
+
+    from dlcourse import plotting
+    from dlcourse.blocks import mobile
+
+    assert all(mobile.make_divisible(v) >= 0.9 * v and mobile.make_divisible(v) % 8 == 0 for v in range(1, 2000))
+    assert "never more than 10% below it" in mobile.make_divisible.__doc__
+    twin = keras.applications.MobileNetV2(input_shape=(32, 32, 3), weights=None, classes=10)
+    norms = [layer for layer in twin.layers if isinstance(layer, keras.layers.BatchNormalization)]
+    assert {layer.momentum for layer in norms} == {0.999} and "(Keras' MobileNetV2 uses 0.999)" in " ".join(
+        mobile.inverted_residual.__doc__.split())
+    v1 = keras.applications.MobileNet(input_shape=(32, 32, 3), weights=None, classes=10)
+    assert {layer.epsilon for layer in v1.layers if isinstance(layer, keras.layers.BatchNormalization)} == {
+        mobile.MOBILENET_BN_EPSILON}
+    figure = plotting.new_figure(ncols=2, nrows=3)
+    figure = figure[0] if isinstance(figure, tuple) else figure
+    assert tuple(figure.get_size_inches()) == pytest.approx((5 * 2, 3.6 * 3))
+    assert "about 5 x 3.6 inches per axes" in plotting.new_figure.__doc__
