@@ -8,7 +8,7 @@ instead; (2) with --train, yolov1_small trained through `fit` and its box mAP.
     python benchmarks/bench_detection.py --yolo RUN/best.keras --faster-rcnn RUN/best.keras   # trained ones
     python benchmarks/bench_detection.py --parts --image-size 128 --backbone resnet18   # the first comparison
     python benchmarks/bench_detection.py --train --epochs 30   # train and evaluate yolov1_small
-    python benchmarks/bench_detection.py --train-mask --train-size 1500 --test-size 200 --epochs 6 --lr 2e-3
+    python benchmarks/bench_detection.py --train-mask --train-size 2000 --test-size 200 --epochs 6 --lr 2e-3
 """
 
 import argparse

@@ -151,6 +151,10 @@ _script_benchmark("segmentation", "bench_segmentation.py", "FCN-32s vs 16s vs 8s
                   "and unet_small's mean IoU against 10, 100 and 1,000 training images", [],
                   ["--fcn-size", "32", "--fcn-images", "32", "--epochs", "1", "--counts", "10", "--steps", "2"], 8)
 
+_script_benchmark("quoted_times", "bench_quoted_times.py", "The times the docstrings and the command line's help "
+                  "quote: `dlcourse doctor notes_cnn --data digits --quick` (fresh processes), the judge's training, "
+                  "`vit_param_count('large')`, small_cnn's pretraining on digits 0-4", ["--runs", "3"], ["--runs", "1"], 2)
+
 
 def _register_the_other_scripts():
     """A ``bench_*.py`` no benchmark above runs (a new one) is registered as it is: run without arguments,

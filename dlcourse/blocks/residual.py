@@ -62,7 +62,8 @@ def bottleneck_block(x, filters, strides=1, use_bias=True, se_ratio=None, name=N
     """The bottleneck (병목) block of ResNet-50/101/152: 1x1 reduce, 3x3, 1x1 expand (x4).
 
     As in the original (Caffe) ResNet and keras.applications, the stride sits on the first 1x1
-    conv; torchvision's "ResNet v1.5" puts it on the 3x3 (same parameters, about 7% more MACs).
+    conv; torchvision's "ResNet v1.5" puts it on the 3x3 (same parameters; ResNet-50 then has 6% more
+    MACs: the first 1x1 of conv3-conv5's first blocks runs at 4x the positions).
 
     Args:
         x: the input feature map.

@@ -111,7 +111,9 @@ class ChecklistConfig:
 
     @classmethod
     def quick(cls, **overrides) -> "ChecklistConfig":
-        """Small settings for a first look, the CLI's ``--quick`` and the tests (about a minute on CPU)."""
+        """Small settings for a first look, the CLI's ``--quick`` and the tests (measured: 21 s for the notes'
+        CNN on the digits, process start included, on a 2-core AMD EPYC at load 1-2, 35 s at load 5, on
+        2026-12-07: README, Measured)."""
         settings = dict(initial_loss_examples=256, tiny_steps=100, lr_steps=60, grid_lr_factors=(0.5, 1.0, 2.0),
                         grid_weight_decays=(0.0, 1e-3), grid_epochs=1, final_epochs=8)
         settings.update(overrides)

@@ -1,8 +1,9 @@
 """A small batch-normalised CNN backbone for transfer learning on CPU: three conv-BN-ReLU-pool blocks.
 
 Not a paper's network: the course's stand-in for a pretrained backbone, small enough to pretrain
-on digits 0-4 in seconds and transfer to digits 5-9 (`dlcourse.transfer`), with the same
-keras.applications signature and registry ``feature_outputs`` (P1-P3, one per block) as the zoo.
+on digits 0-4 in seconds (20 epochs at 16x16 measured: 7.4 s; README, Measured) and transfer to
+digits 5-9 (`dlcourse.transfer`), with the same keras.applications signature and registry
+``feature_outputs`` (P1-P3, one per block) as the zoo.
 24,282 parameters at 28x28x1 with 10 classes (batch norm's moving statistics included).
 
 Example:

@@ -1,9 +1,9 @@
 """Where training runs: the distribution strategy and whether XLA compilation pays off.
 
-Measured on a 2-core CPU (the course's machine) for the notes' CNN on MNIST: Keras graph mode
-trains at about 5,900 images/s, the same model with XLA (``jit_compile=True``) at about 1,400.
-So XLA is chosen on GPU and TPU, where it fuses kernels and helps, and never on CPU
-(Keras' own ``jit_compile="auto"`` picks XLA on CPU too).
+Measured on the course's 2-core CPU machine for the notes' CNN on MNIST (2026-11-24, best of 3
+fresh processes, ``python benchmarks/bench_compile.py``; README, Measured): without XLA it trains
+7,095 images/s, with XLA (``jit_compile=True``) 3,197. So XLA is chosen on GPU and TPU, where it
+fuses kernels and helps, and never on CPU (Keras' own ``jit_compile="auto"`` picks XLA on CPU too).
 
 Example:
     >>> strategy = resolve_strategy("auto")

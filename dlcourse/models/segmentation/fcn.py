@@ -14,9 +14,10 @@ the output is the input's size for any multiple of 32.
 
 Any registered backbone serves (`dlcourse.models.get_backbone`): its P3, P4, P5 outputs are pool3,
 pool4, pool5. ``fcn8s_small`` is FCN-8s on ``vgg_small`` (VGG's plan at widths 16-128, batch norm)
-with a 3x3 fc6 of 128, for CPUs: it learns 64x64 shapes in minutes (README, "Segmentation"), where
-the same head on MobileNet (alpha 0.25) from scratch stays at the background: that backbone
-underfits (its training loss stalls, in training mode too), whatever the head.
+with a 3x3 fc6 of 128, for CPUs: it learns 64x64 shapes in 8 epochs of 600 images (738 s on the
+shared 2-core CPU at load 19-33: README, "Segmentation"), where the same head on MobileNet (alpha
+0.25) from scratch stays at the background: that backbone underfits (its training loss stalls, in
+training mode too), whatever the head.
 
 Example:
     >>> fcn8s_small(input_shape=(64, 64, 3), classes=4).output_shape

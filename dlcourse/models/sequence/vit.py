@@ -129,7 +129,7 @@ def vit_param_count(variant="tiny", *, input_shape=(224, 224, 3), classes=1000, 
                     patch_size=PAPER_PATCH) -> int:
     """Parameters of a paper ViT (or distilled DeiT) counted from real layers without building all of it.
 
-    Builds the model with ONE encoder block (seconds even for ViT-L), counts it, and adds
+    Builds the model with ONE encoder block (measured: 0.23 s for ViT-L; README, Measured), counts it, and adds
     ``depth - 1`` times that block's own count: the encoder blocks are identical, so this equals
     ``vision_transformer(...).count_params()`` (asserted on smaller models in tests/test_vit.py).
 
