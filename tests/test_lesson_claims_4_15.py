@@ -374,3 +374,21 @@ def test_lesson_15_finder_suggests_rates_inside_its_range_not_its_bound():
     suggestions = {k: float(v) for k, v in re.findall(r"'(minimum_over_10|steepest)': '([\d.e-]+)'", out)}
     assert set(suggestions) == {"minimum_over_10", "steepest"}
     assert all(1e-5 < rate < 10 for rate in suggestions.values()), suggestions   # lr_min=1e-5, lr_max=10
+
+
+def test_lesson_9_full_run_shows_what_its_text_and_measured_tables_say():
+    out = _outputs("09_segmentation.ipynb")
+    if "full mode" not in out:
+        pytest.skip("lesson 9's stored outputs are not a full run")
+    trained = {name: (float(m), float(b)) for name, m, b in
+               re.findall(r"^(\w+)\s+test mean IoU ([\d.]+), boundary IoU ([\d.]+)", out, re.M)}
+    assert list(trained) == ["fcn32s_small", "fcn16s_small", "fcn8s_small", "unet_small"]
+    for metric in (0, 1):   # the skips bring back boundaries, in this run as in the measured one
+        assert trained["fcn32s_small"][metric] < trained["fcn16s_small"][metric] < trained["fcn8s_small"][metric]
+    assert trained["unet_small"][0] > trained["fcn8s_small"][0]
+    # this run's data-size curve is seed 0 of the measured one the text quotes (as drawn, then augmented)
+    this_run = [float(v) for v in re.findall(r"^unet_small\s+\d+ images: mean IoU ([\d.]+)", out, re.M)]
+    measured_seed0 = [float(v) for v in re.findall(r"training images: test mean IoU [\d.]+ \(seeds ([\d.]+)", out)]
+    assert len(this_run) == 6 and this_run == measured_seed0
+    levels = re.findall(r"^unet_small\s+1000 images: .*validation mean IoU by epoch ((?:[\d.]+ ?)+)$", out, re.M)
+    assert levels and all(float(v) >= 0.84 for v in levels[0].split()[-3:])   # "levels off at 0.84-0.85"
