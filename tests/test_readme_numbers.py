@@ -742,14 +742,16 @@ def test_the_zoo_paragraphs_counts_are_the_registrys():
 
 def test_the_goals_reading_quotes_the_generated_results():
     results = {name: json.loads((ROOT / f"benchmarks/results/{name}-tensorflow.json").read_text())
-               for name in ("flops", "recipes", "zoo")}
-    goals = _section("Goals (issue 15) each generated row states", "## Tests")
-    ours, keras_ = re.search(r"ours \*\*(\d+)% of peak\*\*, keras\.applications (\d+)%", results["flops"]["figure"]).groups()
-    assert f"gave 51% and {ours}% (keras.applications 52% and {keras_}%; the row is the second)" in goals
-    gemm = re.search(r"as plain matmuls reach (\d+)% of peak", results["flops"]["figure"]).group(1)
-    assert f"as plain matmuls {gemm}-104% of the peak" in goals
-    bf16 = re.search(r"mixed_bfloat16: (\d+)% of a bf16 matmul's peak", results["flops"]["figure"]).group(1)
-    assert f"the step reaches {bf16}% of a bf16 matmul's peak" in goals
+               for name in ("flops", "recipes", "zoo", "latency")}
+    goals = " ".join(_section("Goals (issue 15) each generated row states", "## Tests").split())
+    flops = results["flops"]["figure"]
+    ours, keras_ = re.search(r"ours \*\*(\d+)% of peak\*\*, keras\.applications (\d+)%", flops).groups()
+    assert ours == keras_ and f"**met on an AVX-512 CPU with oneDNN**, {ours}% of peak at 128x128" in goals
+    assert results["flops"]["settings"]["size"] == 128 and results["flops"]["goal"]["met"]
+    for pattern, words in ((r"forward pass (\d+)% of a step", "A forward pass is {}% of a step"),
+                           (r"as plain matmuls reach (\d+)% of peak", "as plain matmuls reach {}% of the 2048x2048"),
+                           (r"mixed_bfloat16: (\d+)% of a bf16 matmul's peak", "the step reaches {}% of a bf16 matmul's peak")):
+        assert words.format(re.search(pattern, flops).group(1)) in goals, words
     recipes = results["recipes"]["figure"]
     ratio = re.search(r"\*\*([\d.]+)x the wall time\*\*", recipes).group(1)
     keras_epoch, keras_runs, ours_epoch, ours_runs = re.search(
@@ -757,12 +759,19 @@ def test_the_goals_reading_quotes_the_generated_results():
         r"(\d)/3\)", recipes).groups()
     assert (f"Measured {ratio}x on 2026-12-07 (ours reached 99% in {ours_runs} of 3 runs, at epoch {ours_epoch} in the "
             f"median; Keras' defaults in {keras_runs} of 3, at {keras_epoch})") in goals
+    assert not results["recipes"]["goal"]["met"] and "**not met**" in goals
+    after_two = [run[1] for run in results["recipes"]["accuracy_by_epoch"]["dlcourse default"]]
+    reached = sum(a >= 0.99 for a in after_two)
+    assert f"had 99% after epoch 2 in {['no', 'one', 'two', 'all'][reached]} run" in goals
+    assert "(" + ", ".join(f"{a:.4f}" for a in after_two) + "), after epoch 3 in all" in goals
     ratios = {r["what"].split(" vs ")[0]: r["ratio"] for r in results["zoo"]["rows"]}
-    low = {name for name, r in ratios.items() if round(r, 2) < 0.99}
-    assert low == {"densenet121", "resnet152"} and len(ratios) - len(low) == 8
-    others = [round(r, 2) for name, r in ratios.items() if name not in low]
-    assert f"eight are at {min(others):.2f}-{max(others):.2f}x and DenseNet-121 {ratios['densenet121']:.2f}x, " \
-           f"ResNet-152 {ratios['resnet152']:.2f}x" in goals
+    assert len(ratios) == 10 and results["zoo"]["settings"] == {"size": 32, "batch": 16, "steps": 10, "repeats": 5}
+    assert f"all ten at {min(ratios.values()):.3f}-{max(ratios.values()):.3f}x" in goals
+    assert f"(lowest ResNet-152 {ratios['resnet152']:.3f}x)" in goals and min(ratios, key=ratios.get) == "resnet152"
+    latency = {r["what"]: r["ratio"] for r in results["latency"]["rows"]}
+    for batch, words in ((1, "within {:.2f}-{:.2f}x of the twins at batch 1"), (64, "and {:.2f}-{:.2f}x at batch 64")):
+        values = [r for what, r in latency.items() if what.endswith(f" batch {batch}")]
+        assert len(values) == 10 and words.format(min(values), max(values)) in goals, words
 
 
 def test_the_lessons_timings_are_the_measured_ones_listed():
