@@ -334,6 +334,17 @@ def test_lesson_13_text_agrees_with_its_stored_full_run():
     flat = " ".join(text.split())
     assert f"reaches a mean of {mean['distilled']} against {mean['vit']} from scratch: above it in one seed of three" in flat
     assert f"({mean['distilled']} against {mean['vit']}, mean of three seeds)" in flat
+    (above,) = [(d, s) for d, s in zip(distilled, scratch) if d > s]
+    assert f"above it in one seed of three ({above[0]:.3f} against {above[1]:.3f})" in flat
+
+
+def test_imagenets_size_is_quoted_as_published():
+    from dlcourse.analysis.published import ILSVRC2012_TRAIN_IMAGES
+
+    quoted = f"{ILSVRC2012_TRAIN_IMAGES / 1e6:.1f}M images"
+    assert quoted == "1.3M images"
+    assert f"measured on ImageNet ({quoted})" in " ".join(_markdown("13_vit_and_distillation.ipynb").split())
+    assert f"trained on {quoted}" in " ".join((ROOT / "README.md").read_text(encoding="utf-8").split())
 
 
 def test_lesson_2_stored_run_reaches_what_its_text_promises_and_shows_no_folder():

@@ -28,6 +28,9 @@ ILSVRC_TOP5_ERROR = {
     "vgg": (2014, 2, 0.073),
     "googlenet": (2014, 1, 0.0667),
 }
+# ImageNet's ILSVRC-2012 classification training set, the "1.3M images" ViT and DeiT were trained on
+# (Russakovsky et al., IJCV 2015, Table 2: 1,281,167 images of 1,000 classes).
+ILSVRC2012_TRAIN_IMAGES = 1_281_167
 AUX_PREFIXES = ("aux1_", "aux2_")  # googlenet's auxiliary classifiers' layer names
 COUNTING_INPUT = (64, 64, 3)  # counts do not depend on it: both heads pool to a fixed size first
 
