@@ -768,6 +768,16 @@ def test_the_goals_reading_quotes_the_generated_results():
     assert len(ratios) == 10 and results["zoo"]["settings"] == {"size": 32, "batch": 16, "steps": 10, "repeats": 5}
     assert f"all ten at {min(ratios.values()):.3f}-{max(ratios.values()):.3f}x" in goals
     assert f"(lowest ResNet-152 {ratios['resnet152']:.3f}x)" in goals and min(ratios, key=ratios.get) == "resnet152"
+    jax = json.loads((ROOT / "benchmarks/results/zoo-jax.json").read_text())
+    on_jax = {r["what"].split(" vs ")[0]: r for r in jax["rows"]}
+    jax_ratios = [r["ratio"] for r in on_jax.values()]
+    assert len(on_jax) == 10 and jax["backend"] == "jax" and jax["settings"] == results["zoo"]["settings"]
+    assert f"all ten are at {min(jax_ratios):.3f}-{max(jax_ratios):.3f}x their twins" in goals
+    tf_speed = {r["what"].split(" vs ")[0]: r["ours"] for r in results["zoo"]["rows"]}
+    speed = {name: r["ours"] / tf_speed[name] for name, r in on_jax.items()}
+    assert f"at {min(speed.values()):.2f}-{max(speed.values()):.2f}x TensorFlow's images per second" in goals
+    for name, words in (("vgg16", "VGG-16"), ("densenet121", "DenseNet-121")):
+        assert f"{words} {on_jax[name]['ours']:.1f} against {tf_speed[name]:.1f}" in goals
     latency = {r["what"]: r["ratio"] for r in results["latency"]["rows"]}
     for batch, words in ((1, "within {:.2f}-{:.2f}x of the twins at batch 1"), (64, "and {:.2f}-{:.2f}x at batch 64")):
         values = [r for what, r in latency.items() if what.endswith(f" batch {batch}")]
