@@ -231,7 +231,8 @@ def _conv_gemm_flops(model, batch):
 
 
 # 128x128 (the issue allows 64x64 or 128x128): at 64x64 the late stages' maps are 2x2 to 4x4, whose GEMMs are
-# too small to keep the cores busy (measured 2026-12-07 on one CPU: 49% of peak at 64x64, 66% at 128x128)
+# too small to keep the cores busy (measured 2026-12-07 on one CPU: 49% of peak at 64x64; 66% and 56% in two
+# runs at 128x128, the second recorded)
 FLOPS_SIZES = {True: dict(size=32, batch=8, steps=1, repeats=2), False: dict(size=128, batch=32, steps=1, repeats=5)}
 _F = FLOPS_SIZES[False]
 
