@@ -79,6 +79,7 @@ def main():
     result = fit(model, data, run_dir=os.path.join(OUT, "run"), **config)
     report["fit_test"] = result.test
     report["fit_loss"] = result.history["loss"]
+    report["fit_run_dir"] = result.run_dir
     fitted = result.model.get_weights()
     np.savez(os.path.join(OUT, f"{name}.npz"), *looped.get_weights(), *fitted)
 

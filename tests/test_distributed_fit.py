@@ -87,6 +87,8 @@ def test_only_the_chief_writes_the_run_directory(trained):
     assert sorted(p.name for p in workers.iterdir()) == [
         "run", "worker-0.json", "worker-0.npz", "worker-1.json", "worker-1.npz"]  # worker 1 wrote nowhere here
     assert json.loads((workers / "run" / "config.json").read_text())["settings"]["strategy"] == "multiworker"
+    assert trained["worker-0"][1]["fit_run_dir"] == str(workers / "run")
+    assert trained["worker-1"][1]["fit_run_dir"] is None     # its temporary copy is gone: it names nothing
 
 
 @pytest.mark.slow

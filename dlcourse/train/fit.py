@@ -59,7 +59,9 @@ class FitResult:
     """What `fit` returns: the trained model, its full history, test metrics and where it all is.
 
     ``status`` is ``"trained"``, ``"resumed"`` (continued an interrupted or shorter run) or
-    ``"already finished"`` (nothing trained: the stored result)."""
+    ``"already finished"`` (nothing trained: the stored result). ``run_dir`` is None where nothing
+    was kept: no run directory was asked for, or this process is a non-chief worker of a multi-worker
+    run (only the chief writes it)."""
 
     model: object
     history: dict
@@ -198,7 +200,10 @@ def fit(model, data, config: TrainConfig | None = None, *, task: str | None = No
                 moved = run.archive()
                 if moved:
                     print(f"The earlier run in {run.path} was moved to {moved}")
-            return _train(model, data, config, task, run, validation_data, model_args or {}, callbacks, record)
+            result = _train(model, data, config, task, run, validation_data, model_args or {}, callbacks, record)
+    if own_dir != run_dir:  # a non-chief worker: its copy is deleted on leaving, so it names no folder
+        result = dataclasses.replace(result, run_dir=None)
+    return result
 
 
 def _declared_task(model) -> str | None:
