@@ -13,6 +13,8 @@ Example:
 
 from __future__ import annotations
 
+from dlcourse.checks import check_positive_int
+
 STAGE_FILTERS = (16, 32, 64)
 
 
@@ -35,8 +37,7 @@ def plain_or_residual_net(blocks_per_stage: int, residual: bool, input_shape=(28
 
     from dlcourse.blocks import basic_block, conv_bn_act
 
-    if not isinstance(blocks_per_stage, int) or isinstance(blocks_per_stage, bool) or blocks_per_stage < 1:
-        raise ValueError(f"blocks_per_stage must be a positive int; got {blocks_per_stage!r}")
+    check_positive_int("blocks_per_stage", blocks_per_stage)
     name = name or f"{'resnet' if residual else 'plain'}-{6 * blocks_per_stage + 2}"
     x = inputs = keras.Input(input_shape)
     x = conv_bn_act(x, STAGE_FILTERS[0], 3, name="stem")
@@ -81,8 +82,7 @@ def degradation_experiment(data, shallow: int = 3, deep: int = 9, epochs: int = 
         ['plain-8', 'plain-14', 'resnet-14']
     """
     for arg, value in (("shallow", shallow), ("deep", deep), ("epochs", epochs)):
-        if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-            raise ValueError(f"{arg} must be a positive int; got {value!r}")
+        check_positive_int(arg, value)
     if deep <= shallow:
         raise ValueError(f"deep must be larger than shallow; got shallow={shallow}, deep={deep}")
     import keras

@@ -14,15 +14,17 @@ Example:
 
 from __future__ import annotations
 
-from dlcourse.checks import check_positive_int
+from dlcourse.checks import check_int, check_positive_int
 
 CNN, VIT = "notes_cnn", "vit_tiny_digits"
 
 
 def _check(seeds, epochs):
     check_positive_int("epochs", epochs)
-    if not seeds or not all(isinstance(s, int) and not isinstance(s, bool) and s >= 0 for s in seeds):
+    if not seeds:
         raise ValueError(f"seeds must be a non-empty sequence of non-negative ints; got {seeds!r}")
+    for seed in seeds:
+        check_int("seeds", seed, minimum=0)
 
 
 def cnn_vs_vit(data, seeds=(0, 1, 2), epochs: int = 60, batch_size: int = 64) -> dict:
