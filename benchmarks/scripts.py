@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 import re
 import subprocess
@@ -74,13 +75,22 @@ def recipes(quick: bool) -> dict:
     runs = bench.compare(data, repeats=1 if quick else 3, target=target)
     table = bench.summary(runs)
     ours, keras_ = table[bench.OURS_NAME], table[bench.KERAS_NAME]
-    ratio = ours[3] / keras_[3]
-    rows = [{"what": f"seconds to {target:.0%} test accuracy", "ours": round(ours[3], 1),
-             "baseline": round(keras_[3], 1), "unit": "s", "ratio": round(ratio, 3), "higher_is_better": False},
+    ratio = ours[3] / keras_[3] if math.isfinite(keras_[3]) else 0.0  # inf/inf: neither reached it (nan)
+    if not math.isfinite(ours[3]):
+        ratio = math.inf
+    finite = lambda value: value if math.isfinite(value) else None  # noqa: E731 (JSON has no infinity)
+    rows = [{"what": f"seconds to {target:.0%} test accuracy", "ours": finite(round(ours[3], 1)),
+             "baseline": finite(round(keras_[3], 1)), "unit": "s", "ratio": finite(round(ratio, 3)),
+             "higher_is_better": False},
             {"what": "runs that reached it", "ours": f"{ours[0]}/{ours[1]}", "baseline": f"{keras_[0]}/{keras_[1]}"},
-            {"what": "median epoch it was reached", "ours": ours[2], "baseline": keras_[2]}]
-    figure = (f"Keras' defaults {keras_[3]:.1f} s (epoch {keras_[2]}, {keras_[0]}/{keras_[1]} runs reached it) · "
-              f"`fit`'s default {ours[3]:.1f} s (epoch {ours[2]}, {ours[0]}/{ours[1]}) · **{ratio:.2f}x the wall time**")
+            {"what": "median epoch it was reached", "ours": finite(ours[2]), "baseline": finite(keras_[2])}]
+
+    def said(seconds, epoch, reached, runs, runs_word=""):
+        when = f"{seconds:.1f} s (epoch {epoch}" if math.isfinite(seconds) else "not reached in the median run ("
+        return f"{when}, {reached}/{runs}{runs_word})"
+
+    figure = (f"Keras' defaults {said(keras_[3], keras_[2], *keras_[:2], ' runs reached it')} · "
+              f"`fit`'s default {said(ours[3], ours[2], *ours[:2])} · **{ratio:.2f}x the wall time**")
     by_epoch = {name: [clock.accuracies for clock in clocks] for name, clocks in runs.items()}  # test accuracy per run
     return {"rows": rows, "settings": {"images": len(data.x_train), "target": target}, "figure": figure,
             "accuracy_by_epoch": by_epoch,
