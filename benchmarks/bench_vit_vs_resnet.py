@@ -6,7 +6,7 @@ ResNet of about the same size (3x3 stem of 16, a basic block of 16, a stride-2 b
 each trained with and without augmentation (`dlcourse.regularization.augmentation`: rotation,
 translation, zoom), and the ViT distilled from the ResNet trained with augmentation of the same seed
 (`Distiller`, T = 4, alpha = 0.5, the student augmented too). Every run is `dlcourse.train.fit` with
-the default optimiser and schedule (Adam 4e-3, warm-up + cosine) for `--epochs` epochs of batches of
+Adam at a peak of 4e-3 with warm-up + cosine (the default schedule) for `--epochs` epochs of batches of
 64; prints each run's test accuracy and then the mean and standard deviation over the seeds.
 
 Run: ``python benchmarks/bench_vit_vs_resnet.py [--seeds 0 1 2] [--epochs 20]``.
@@ -73,7 +73,7 @@ def run(config, data, seed, epochs, teachers):
         model = (small_resnet if config.startswith("resnet") else small_vit)(shape, classes)
         if config.endswith("augmentation"):
             model = augmented(model, seed)
-    result = fit(model, data, epochs=epochs, batch_size=64, seed=seed, verbose=0, tensorboard=False)
+    result = fit(model, data, epochs=epochs, batch_size=64, learning_rate=4e-3, seed=seed, verbose=0, tensorboard=False)
     if config == "resnet + augmentation":
         teachers[seed] = result.model
     params = (result.model.student if isinstance(result.model, Distiller) else result.model).count_params()

@@ -14,6 +14,7 @@ from conftest import stop_at_epoch
 
 from dlcourse.models import mlp
 from dlcourse.train import RunDirectoryError, TrainingDiverged, fit
+from dlcourse.train.config import TrainConfig
 from dlcourse.train.rundir import RunDirectory
 
 QUICK = dict(verbose=0, tensorboard=False)
@@ -60,7 +61,7 @@ def test_config_records_model_data_settings_and_versions(digits8, tmp_path):
     assert record["data"]["name"] == "digits" and record["data"]["fingerprint"] == digits8.fingerprint()
     assert record["data"]["sizes"] == {"train": len(digits8.x_train), "val": len(digits8.x_val),
                                        "test": len(digits8.x_test)}
-    assert record["settings"]["epochs"] == 1 and record["settings"]["learning_rate"] == 4e-3
+    assert record["settings"]["epochs"] == 1 and record["settings"]["learning_rate"] == TrainConfig().learning_rate
     assert set(record["versions"]) >= {"dlcourse", "tensorflow", "keras", "device"}
 
 
@@ -89,7 +90,7 @@ def test_a_resumed_run_ends_as_the_uninterrupted_one(digits, tmp_path):
 def test_other_settings_are_refused_and_nothing_changes(digits8, tmp_path):
     fit("mlp", digits8, epochs=2, run_dir=tmp_path, **QUICK)
     before = snapshot(tmp_path)
-    with pytest.raises(RunDirectoryError, match=r"settings.learning_rate: 0.004 then, 0.01 now"):
+    with pytest.raises(RunDirectoryError, match=rf"settings.learning_rate: {TrainConfig().learning_rate} then, 0.01 now"):
         fit("mlp", digits8, epochs=2, run_dir=tmp_path, learning_rate=1e-2, **QUICK)
     with pytest.raises(RunDirectoryError, match=r"model.args.hidden_units: '\(absent\)' then, \[64\] now"):
         fit("mlp", digits8, epochs=2, run_dir=tmp_path, model_args={"hidden_units": (64,)}, **QUICK)

@@ -45,10 +45,11 @@ def test_same_seed_gives_the_same_history(digits8):
 
 def test_default_epochs_follow_a_step_budget():
     config = TrainConfig()
-    assert config.resolve_epochs(steps_per_epoch=211) == 3   # MNIST at batch 256
-    assert config.resolve_epochs(steps_per_epoch=6) == 100   # scikit-learn's digits
+    assert config.resolve_epochs(steps_per_epoch=422) == 2   # MNIST at batch 128
+    assert config.resolve_epochs(steps_per_epoch=11) == 73   # scikit-learn's digits
+    assert config.resolve_epochs(steps_per_epoch=5000) == 2  # never fewer than min_epochs
     assert TrainConfig(epochs=7).resolve_epochs(6) == 7
-    assert KERAS_DEFAULT_RECIPE.resolve_epochs(422) == 4
+    assert KERAS_DEFAULT_RECIPE.resolve_epochs(422) == 10
 
 
 def test_train_loop_reaches_the_same_loss_as_fit(digits8):

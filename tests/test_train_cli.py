@@ -3,6 +3,7 @@
 import json
 
 from dlcourse.cli import main
+from dlcourse.train.config import TrainConfig
 
 BASE = ["train", "mlp", "--data", "digits", "--image-size", "8", "--epochs", "2", "--no-tensorboard"]
 
@@ -30,7 +31,7 @@ def test_other_settings_are_refused_with_a_line_per_difference(tmp_path, capsys)
     capsys.readouterr()
     assert main(BASE + run + ["--lr", "0.01", "--limit", "500"]) == 2
     err = capsys.readouterr().err
-    assert "settings.learning_rate: 0.004 then, 0.01 now" in err
+    assert f"settings.learning_rate: {TrainConfig().learning_rate} then, 0.01 now" in err
     assert "data.sizes.train" in err and "Traceback" not in err
     assert files(tmp_path) == before
 
