@@ -33,8 +33,8 @@ class TrainConfig:
     for small image classifiers: Adam with a short linear warm-up then cosine decay (학습률 스케줄)
     of a higher peak rate, on batches of 128, run to the end of the schedule. On MNIST it reaches
     99% test accuracy with the notes' CNN in 2 epochs, where Keras' defaults
-    (`KERAS_DEFAULT_RECIPE`: constant Adam 1e-3, batch 128) need 4 in the median of 3 seeds; see
-    ``python -m benchmarks recipes``.
+    (`KERAS_DEFAULT_RECIPE`: constant Adam 1e-3, batch 128) need 3 or 4 in the median of 3 seeds,
+    as the float order falls; see ``python -m benchmarks recipes``.
 
     No early stopping by default (``early_stopping_patience=None``): with a step budget the cosine
     schedule already ends at a rate near zero, while stopping on a small validation set cuts the
