@@ -22,17 +22,18 @@ BACKEND_SIZES = {True: dict(size=64, batch=8, steps=2, repeats=1), False: dict(s
 _B = BACKEND_SIZES[False]
 
 
-def images_per_second(size: int, batch: int, steps: int) -> dict:
-    """In this process's backend: `MODEL`'s training images per second over `steps` steps after one traced step."""
+def images_per_second(size: int, batch: int, steps: int, model_name: str = MODEL, xla: bool | None = None) -> dict:
+    """In this process's backend: a model's training images per second over `steps` steps after one
+    traced step; `xla` None compiles as `fit` does (XLA on JAX, not on TensorFlow on a CPU)."""
     import keras
 
     from benchmarks.throughput import CLASSES, _batch
     from dlcourse.models import get_model
 
     x, y = _batch(size, batch)
-    model = get_model(MODEL, input_shape=(size, size, 3), classes=CLASSES)
+    model = get_model(model_name, input_shape=(size, size, 3), classes=CLASSES)
     model.compile(optimizer="sgd", loss="sparse_categorical_crossentropy",
-                  jit_compile=keras.config.backend() != "tensorflow")
+                  jit_compile=keras.config.backend() != "tensorflow" if xla is None else xla)
     model.train_on_batch(x, y)
     start = time.perf_counter()
     for _ in range(steps):
@@ -40,9 +41,10 @@ def images_per_second(size: int, batch: int, steps: int) -> dict:
     return {"backend": keras.config.backend(), "images_per_second": steps * batch / (time.perf_counter() - start)}
 
 
-def _measure(backend: str, s: dict) -> float:
+def _measure(backend: str, s: dict, model_name: str = MODEL, xla: bool = False) -> float:
     done = subprocess.run(
-        [sys.executable, "-m", "benchmarks.backends", str(s["size"]), str(s["batch"]), str(s["steps"])],
+        [sys.executable, "-m", "benchmarks.backends", str(s["size"]), str(s["batch"]), str(s["steps"]), model_name,
+         "xla" if xla or backend == "jax" else "graph"],
         capture_output=True, text=True, cwd=REPO,
         env={**os.environ, "KERAS_BACKEND": backend, "PYTHONPATH": str(REPO), "TF_CPP_MIN_LOG_LEVEL": "2"},
     )
@@ -74,6 +76,33 @@ def backends(quick: bool) -> dict:
     return {"rows": [row], "settings": s, "figure": figure}
 
 
+XLA_MODELS = ("vgg16", "resnet50", "densenet121")
+XLA_SIZES = {True: dict(size=32, batch=8, steps=2, models=XLA_MODELS[:1]), False: dict(size=32, batch=16, steps=10,
+                                                                                     models=XLA_MODELS)}
+_X = XLA_SIZES[False]
+
+
+@register("xla_cpu", f"Why JAX trains slower than TensorFlow on a CPU: {', '.join(_X['models'])} at {_X['size']}x"
+          f"{_X['size']}, batch {_X['batch']}, {_X['steps']} steps after a traced one, each in a fresh process: "
+          "TensorFlow as `fit` runs it (graph, oneDNN where TensorFlow turns it on), TensorFlow with XLA "
+          "(`jit_compile=True`), and JAX (always XLA)", "python -m benchmarks xla_cpu", backends=("tensorflow", "jax"))
+def xla_cpu(quick: bool) -> dict:
+    s = XLA_SIZES[quick]
+    rows, parts = [], []
+    for name in s["models"]:
+        graph, xla, jax = _measure("tensorflow", s, name), _measure("tensorflow", s, name, xla=True), _measure("jax", s, name)
+        print(f"  {name:12s} TensorFlow {graph:7.1f} · TensorFlow + XLA {xla:7.1f} · JAX {jax:7.1f} img/s", flush=True)
+        for what, value in (("TensorFlow + XLA", xla), ("JAX", jax)):
+            rows.append({"what": f"{name}: {what} vs TensorFlow", "ours": round(value, 1), "baseline": round(graph, 1),
+                         "unit": "img/s", "ratio": round(value / graph, 3), "higher_is_better": True})
+        parts.append(f"{name}: TensorFlow {graph:.1f} img/s, with XLA {xla:.1f} (**{xla / graph:.2f}x**), "
+                     f"JAX {jax:.1f} (**{jax / graph:.2f}x**)")
+    return {"rows": rows, "settings": {k: v for k, v in s.items() if k != "models"} | {"models": list(s["models"])},
+            "figure": " · ".join(parts)}
+
+
 if __name__ == "__main__":
     size, batch, steps = (int(a) for a in sys.argv[1:4])
-    print(json.dumps(images_per_second(size, batch, steps)))
+    name = sys.argv[4] if len(sys.argv) > 4 else MODEL
+    xla = {"xla": True, "graph": False}[sys.argv[5]] if len(sys.argv) > 5 else None
+    print(json.dumps(images_per_second(size, batch, steps, name, xla)))

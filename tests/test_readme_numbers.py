@@ -998,3 +998,17 @@ def test_the_small_figures_of_the_blocks_and_plotting_docstrings():
     figure = figure[0] if isinstance(figure, tuple) else figure
     assert tuple(figure.get_size_inches()) == pytest.approx((5 * 2, 3.6 * 3))
     assert "about 5 x 3.6 inches per axes" in plotting.new_figure.__doc__
+
+
+def test_the_xla_reading_quotes_the_xla_cpu_results():
+    """Goals, zoo on JAX: "VGG-16 at 0.196x TensorFlow's graph with XLA and 0.176x on JAX ..." are the
+    xla_cpu benchmark's ratios, and "within 0.76-0.90x of TensorFlow with XLA" is JAX over XLA's speeds."""
+    rows = {r["what"]: r for r in json.loads((ROOT / "benchmarks/results/xla_cpu-tensorflow.json").read_text())["rows"]}
+    goals = " ".join(_section("Goals (issue 15) each generated row states", "## Tests").split())
+    ratio = {(m, w): rows[f"{m}: {w} vs TensorFlow"]["ratio"] for m in ("vgg16", "resnet50", "densenet121")
+             for w in ("TensorFlow + XLA", "JAX")}
+    for model, label in (("vgg16", "VGG-16 at"), ("resnet50", "ResNet-50"), ("densenet121", "DenseNet-121")):
+        assert f"{label} {ratio[model, 'TensorFlow + XLA']:.3f}x" in goals and f"{ratio[model, 'JAX']:.3f}x" in goals
+    over_xla = [rows[f"{m}: JAX vs TensorFlow"]["ours"] / rows[f"{m}: TensorFlow + XLA vs TensorFlow"]["ours"]
+                for m in ("vgg16", "resnet50", "densenet121")]
+    assert f"within {min(over_xla):.2f}-{max(over_xla):.2f}x of TensorFlow with XLA" in goals
