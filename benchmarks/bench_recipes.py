@@ -107,7 +107,8 @@ def main():
     print(f"\nTime to {args.target:.0%} test accuracy on {data.name} ({len(data.x_train):,} training images), "
           "median of all runs (a run that missed counts as infinitely slow)")
     print_table(("recipe", "reached", "epochs", "seconds", "time / Keras' defaults"),
-                [(n, f"{r}/{t}", e if e is not None else "-", f"{s:.1f}", f"{s / base:.2f}")
+                [(n, f"{r}/{t}", e if math.isfinite(e) else "-", f"{s:.1f}" if math.isfinite(s) else "-",
+                  f"{s / base:.2f}" if math.isfinite(base) and math.isfinite(s) else "-")
                  for n, (r, t, e, s) in table.items()])
     return 0
 
