@@ -7,8 +7,8 @@ at the first epoch whose test accuracy reaches the target; the clock stops while
 evaluated at each epoch's end. Both use batches of 128, so an epoch costs the same in each and the
 ratio of wall times is close to the ratio of epochs, on any CPU. A run that never reaches the target
 counts as infinitely slow in the median (leaving it out would flatter the recipe that missed).
-MNIST comes from $DLCOURSE_DATA_DIR or
-../shared/data/mnist.npz beside the project; without it the benchmark is skipped.
+MNIST comes from $DLCOURSE_DATA_DIR or ../shared/data/mnist.npz beside the project; without it the
+benchmark is skipped.
 Run: ``python -m benchmarks recipes`` (or ``python benchmarks/bench_recipes.py [--repeats 3] [--target 0.99]``).
 """
 

@@ -767,8 +767,8 @@ def test_the_goals_reading_quotes_the_generated_results():
     assert results["recipes"]["goal"]["met"] and f"(`recipes`): **met here with oneDNN ({ratio}x)" in goals
     assert results["recipes"]["environment"]["tensorflow_onednn"]
     by_epoch = results["recipes"]["accuracy_by_epoch"]
-    keras_reached_at = ", ".join(str(len(run)) for run in by_epoch["Keras' defaults (Adam 1e-3, batch 128)"])
-    assert f"Keras' defaults after {keras_reached_at.replace(', 4', ' and 4')} epochs in the three runs" in goals
+    *first, last = [str(len(run)) for run in by_epoch["Keras' defaults (Adam 1e-3, batch 128)"]]
+    assert f"Keras' defaults after {', '.join(first)} and {last} epochs in the three runs" in goals
     after_two = [run[1] for run in by_epoch["dlcourse default"]]
     assert all(a >= 0.99 for a in after_two) and all(len(run) == 2 for run in by_epoch["dlcourse default"])
     assert "with ours at " + ", ".join(f"{a:.4f}" for a in after_two[:-1]) + f" and {after_two[-1]:.4f} after epoch 2" in goals
